@@ -1,0 +1,60 @@
+# The front door. Every target runs on Node 24 from the tool cache (hack/lib.sh).
+SHELL := /bin/bash
+NODE_ENV_SETUP := source hack/lib.sh && ibk_use_node
+PLUGINS := ufm noop
+
+.PHONY: all tools deps build plugins $(addsuffix -plugin,$(PLUGINS)) check typecheck lint format \
+        test test-unit test-integration test-e2e stack-up stack-down stack-env ufm-sim bench image clean
+
+all: build
+
+tools: ## install or build node 24, temporal CLI, etcd, kube-apiserver into the cache
+	bash hack/install-tools.sh all
+
+deps: ## npm ci, only when package-lock.json changed
+	bash hack/install-tools.sh node && bash hack/npm-deps.sh
+
+build: deps ## compile everything into build/
+	$(NODE_ENV_SETUP) && npm run --silent build
+
+plugins: build ## the subnet-manager plugins, in build/plugins/
+	@ls build/plugins/*.js
+
+$(addsuffix -plugin,$(PLUGINS)): %-plugin: build
+	@test -f build/plugins/$*.js && echo build/plugins/$*.js
+
+check: deps ## typecheck, lint, format check
+	$(NODE_ENV_SETUP) && npm run --silent typecheck && npm run --silent lint && npm run --silent format:check
+
+typecheck lint: deps
+	$(NODE_ENV_SETUP) && npm run --silent $@
+
+format: deps
+	$(NODE_ENV_SETUP) && npm run --silent format
+
+test: ## the whole suite on a private stack: what CI runs
+	bash hack/test.sh
+
+test-unit: deps
+	$(NODE_ENV_SETUP) && npm run --silent test:unit
+
+test-integration test-e2e: build ## against a running stack (make stack-up)
+	$(NODE_ENV_SETUP) && source $${IBK_STACK_DIR:-.stack}/env && npm run --silent $(subst test-,test:,$@)
+
+stack-up: tools build ## start etcd, kube-apiserver, Temporal and the UFM simulator
+	bash hack/stack.sh up
+
+stack-down:
+	bash hack/stack.sh down
+
+stack-env:
+	@bash hack/stack.sh env
+
+bench: build ## benchmarks (not part of make test)
+	$(NODE_ENV_SETUP) && npm run --silent bench:pool
+
+image: ## container image (needs a container engine, which CI machines do not have)
+	docker build -t ib-kubernetes-temporal:latest -f deployment/Dockerfile .
+
+clean:
+	rm -rf build

