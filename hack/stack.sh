@@ -134,7 +134,7 @@ start_apiserver() {
     --max-requests-inflight 800 --max-mutating-requests-inflight 400
   IBK_WAIT_SECONDS=90 ibk_wait_for kube-apiserver kube_curl "https://127.0.0.1:$APISERVER_PORT/readyz"
   alive_or_die kube-apiserver
-  if ! kube_curl -o /dev/null "https://127.0.0.1:$APISERVER_PORT/apis/apiextensions.k8s.io/v1/customresourcedefinitions/network-attachment-definitions.k8s.cni.cncf.io"; then
+  if ! kube_curl -o /dev/null "https://127.0.0.1:$APISERVER_PORT/apis/apiextensions.k8s.io/v1/customresourcedefinitions/network-attachment-definitions.k8s.cni.cncf.io" 2>/dev/null; then
     kube_curl -o /dev/null -X POST -H 'Content-Type: application/yaml' \
       --data-binary @"$IBK_ROOT/deployment/crds/network-attachment-definition.yaml" \
       "https://127.0.0.1:$APISERVER_PORT/apis/apiextensions.k8s.io/v1/customresourcedefinitions"

@@ -53,12 +53,12 @@ describe('pods', () => {
   });
 
   it('streams ADDED, MODIFIED and DELETED events through a watch', async () => {
-    const seen: string[] = [];
+    const seen: { phase: string; touched?: string }[] = [];
     const watch = new k8s.Watch(kc);
     const abort = await watch.watch(
       `/api/v1/namespaces/${ns}/pods`,
       { fieldSelector: 'metadata.name=p-watch' },
-      (phase) => seen.push(phase),
+      (phase, pod: k8s.V1Pod) => seen.push({ phase, touched: pod.metadata?.labels?.touched }),
       () => undefined,
     );
     try {
@@ -68,8 +68,11 @@ describe('pods', () => {
         mergePatch,
       );
       await core.deleteNamespacedPod({ namespace: ns, name: 'p-watch', gracePeriodSeconds: 0 });
-      await waitFor('three watch events', () => seen.length >= 3);
-      expect(seen).toEqual(['ADDED', 'MODIFIED', 'DELETED']);
+      await waitFor('the DELETED event', () => seen.at(-1)?.phase === 'DELETED');
+      // A delete first sets deletionTimestamp (one more MODIFIED), then removes the pod.
+      expect(seen[0]).toEqual({ phase: 'ADDED', touched: undefined });
+      expect(seen[1]).toEqual({ phase: 'MODIFIED', touched: 'yes' });
+      expect(seen.slice(2, -1).every((event) => event.phase === 'MODIFIED')).toBe(true);
     } finally {
       abort.abort();
     }

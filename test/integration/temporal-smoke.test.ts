@@ -43,7 +43,10 @@ it('runs a workflow with an activity, an update, a signal and a searchable attri
     await expect(handle.executeUpdate(addUpdate, { args: [-1] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
 
     const query = `IbStage = 'smoke-waiting' AND WorkflowId = '${workflowId}'`;
-    await waitFor('the search attribute to be visible', async () => (await temporal.client.workflow.count(query)).count === 1);
+    await waitFor(
+      'the search attribute to be visible',
+      async () => (await temporal.client.workflow.count(query)).count === 1,
+    );
 
     await handle.signal(finishSignal, 'the test');
     return handle.result();

@@ -10,7 +10,9 @@ import * as k8s from '@kubernetes/client-node';
 export function stackEnv(name: string): string {
   const value = process.env[name];
   if (!value) {
-    throw new Error(`${name} is not set: start the stack with 'make stack-up' and 'source .stack/env' (or run 'make test')`);
+    throw new Error(
+      `${name} is not set: start the stack with 'make stack-up' and 'source .stack/env' (or run 'make test')`,
+    );
   }
   return value;
 }
