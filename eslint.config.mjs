@@ -3,7 +3,28 @@
 import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 
-const nodeBuiltins = ['fs', 'path', 'os', 'http', 'https', 'net', 'tls', 'crypto', 'child_process', 'process', 'timers', 'dns', 'stream', 'events', 'worker_threads', 'cluster', 'zlib', 'readline', 'v8', 'vm'];
+const nodeBuiltins = [
+  'fs',
+  'path',
+  'os',
+  'http',
+  'https',
+  'net',
+  'tls',
+  'crypto',
+  'child_process',
+  'process',
+  'timers',
+  'dns',
+  'stream',
+  'events',
+  'worker_threads',
+  'cluster',
+  'zlib',
+  'readline',
+  'v8',
+  'vm',
+];
 const banned = [
   ...nodeBuiltins.flatMap((m) => [m, `node:${m}`]),
   'axios',
@@ -36,7 +57,13 @@ export default tseslint.config(
         'error',
         {
           paths: banned.map((name) => ({ name, message: 'workflow and domain code must stay deterministic (no I/O)' })),
-          patterns: [{ group: ['**/activities/*', '**/activities'], allowTypeImports: true, message: 'import activities with `import type` only' }],
+          patterns: [
+            {
+              group: ['**/activities/*', '**/activities'],
+              allowTypeImports: true,
+              message: 'import activities with `import type` only',
+            },
+          ],
         },
       ],
     },
@@ -48,13 +75,23 @@ export default tseslint.config(
         'error',
         {
           paths: banned.map((name) => ({ name, message: 'domain/ is pure: no I/O' })),
-          patterns: [{ group: ['../*', '!./*'], message: 'domain/ imports nothing outside itself' }, { group: ['@temporalio/*'], message: 'domain/ does not depend on Temporal' }],
+          patterns: [
+            { group: ['../*', '!./*'], message: 'domain/ imports nothing outside itself' },
+            { group: ['@temporalio/*'], message: 'domain/ does not depend on Temporal' },
+          ],
         },
       ],
     },
   },
   {
-    files: ['test/**/*.ts', 'bench/**/*.ts', 'hack/**/*.ts', 'ufm-simulator/main.ts', 'workers/main*.ts', 'watcher/main*.ts'],
+    files: [
+      'test/**/*.ts',
+      'bench/**/*.ts',
+      'hack/**/*.ts',
+      'ufm-simulator/main.ts',
+      'workers/main*.ts',
+      'watcher/main*.ts',
+    ],
     rules: { 'no-console': 'off' },
   },
 );

@@ -30,7 +30,10 @@ export function parsePKey(text: string): number {
   if (digits.length > 4) throw new InvalidPKeyError(text, 'value exceeds 0xffff');
   const partition = Number.parseInt(digits, 16) & ~FULL_MEMBERSHIP_BIT;
   if (partition < MIN_PKEY || partition > MAX_PKEY) {
-    throw new InvalidPKeyError(text, 'partition must be within 0x1-0x7ffe (0x0 is invalid, 0x7fff is the management key)');
+    throw new InvalidPKeyError(
+      text,
+      'partition must be within 0x1-0x7ffe (0x0 is invalid, 0x7fff is the management key)',
+    );
   }
   return partition;
 }
