@@ -50,6 +50,9 @@ stack-down:
 stack-env:
 	@bash hack/stack.sh env
 
+ufm-sim: build ## run the UFM simulator alone, e.g. make ufm-sim ARGS='--port 8443 --tls --cert-out /tmp/ufm.crt'
+	$(NODE_ENV_SETUP) && node build/ufm-simulator/main.js $(ARGS)
+
 bench: build ## benchmarks (not part of make test)
 	$(NODE_ENV_SETUP) && npm run --silent bench:pool
 
