@@ -7,8 +7,8 @@
  * and what was expected. One precise error is what an operator fixing a ConfigMap needs; a second
  * mistake surfaces on the next start, in well under a second.
  */
-import { ConfigError } from './errors';
-import { formatGuid, GUID_MAX, parseGuid, type GuidString } from './guid';
+import { ConfigError, InvalidGuidRangeError } from './errors';
+import { DEFAULT_GUID_RANGE_END, DEFAULT_GUID_RANGE_START, parseGuidRange, type GuidRange } from './guid-range';
 import {
   parseBoolean,
   parseFilePath,
@@ -29,9 +29,6 @@ export type { Env } from './config-values';
 export const DEFAULT_PLUGIN_PATH = '/plugins';
 /** Default `DAEMON_PERIODIC_UPDATE`: 5 s, upstream's tick. */
 export const DEFAULT_PERIODIC_UPDATE_MS = 5_000;
-/** Default first and last GUID of the pool (upstream `GUIDPoolConfig` envDefaults). */
-export const DEFAULT_GUID_RANGE_START = '02:00:00:00:00:00:00:00';
-export const DEFAULT_GUID_RANGE_END = '02:ff:ff:ff:ff:ff:ff:ff';
 /** Default UFM request timeout; upstream has none (ufm-rest-api.md §7.4), NVIDIA's client uses 10 s. */
 export const DEFAULT_UFM_REQUEST_TIMEOUT_MS = 10_000;
 /** Temporal defaults: the dev server's address and namespace, and this project's task queue. */
@@ -41,12 +38,6 @@ export const DEFAULT_TEMPORAL_TASK_QUEUE = 'ib-kubernetes';
 
 const PLUGIN_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----\s*[A-Za-z0-9+/=\s]+?-----END CERTIFICATE-----/g;
-
-/** The GUID pool range, in canonical colon form. */
-export interface GuidPoolConfig {
-  readonly rangeStart: GuidString;
-  readonly rangeEnd: GuidString;
-}
 
 /** Temporal TLS settings; files are recorded as paths, read by the entry point. */
 export interface TemporalTlsConfig {
@@ -75,7 +66,7 @@ export interface Config {
   readonly smPluginPath: string;
   /** `DAEMON_PERIODIC_UPDATE` in ms: the longest a PKey join/leave may wait to be batched. */
   readonly periodicUpdateMs: number;
-  readonly guidPool: GuidPoolConfig;
+  readonly guidPool: GuidRange;
   readonly temporal: TemporalConfig;
 }
 
@@ -158,7 +149,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     smPlugin: config.smPlugin,
     smPluginPath: config.smPluginPath,
     periodicUpdateMs: config.periodicUpdateMs,
-    guidPool: { rangeStart: config.guidPool.rangeStart, rangeEnd: config.guidPool.rangeEnd },
+    guidPool: { start: config.guidPool.start, end: config.guidPool.end },
     temporal: {
       address: temporal.address,
       namespace: temporal.namespace,
@@ -182,28 +173,16 @@ export function describeUfmConfig(config: UfmConfig): Record<string, unknown> {
   };
 }
 
-function parseGuidPool(env: Env): GuidPoolConfig {
-  const start = parseGuidVariable(env, 'GUID_POOL_RANGE_START', DEFAULT_GUID_RANGE_START);
-  const end = parseGuidVariable(env, 'GUID_POOL_RANGE_END', DEFAULT_GUID_RANGE_END);
-  // The checks of upstream's `guid_pool.go` `NewPool`: 0 and all-ones are not usable GUIDs.
-  if (start === 0n) throw new ConfigError('GUID_POOL_RANGE_START', formatGuid(start), 'a GUID other than 00:00:…:00');
-  if (end === GUID_MAX) throw new ConfigError('GUID_POOL_RANGE_END', formatGuid(end), 'a GUID other than ff:ff:…:ff');
-  if (start > end) {
-    throw new ConfigError(
-      'GUID_POOL_RANGE_END',
-      formatGuid(end),
-      `a GUID not below GUID_POOL_RANGE_START (${formatGuid(start)})`,
-    );
-  }
-  return { rangeStart: formatGuid(start), rangeEnd: formatGuid(end) };
-}
-
-function parseGuidVariable(env: Env, name: string, fallback: string): bigint {
-  const value = env[name] ?? fallback;
+// One rule for the range, `parseGuidRange` (upstream `guid_pool.go`), reported against the variable at fault.
+function parseGuidPool(env: Env): GuidRange {
+  const start = env.GUID_POOL_RANGE_START ?? DEFAULT_GUID_RANGE_START;
+  const end = env.GUID_POOL_RANGE_END ?? DEFAULT_GUID_RANGE_END;
   try {
-    return parseGuid(value);
-  } catch {
-    throw new ConfigError(name, value, 'a GUID of 8 hex octets, e.g. 02:00:00:00:00:00:00:00');
+    return parseGuidRange(start, end);
+  } catch (error) {
+    if (!(error instanceof InvalidGuidRangeError)) throw error;
+    const [variable, value] = error.bound === 'start' ? ['GUID_POOL_RANGE_START', start] : ['GUID_POOL_RANGE_END', end];
+    throw new ConfigError(variable, value, `a valid pool range (${error.reason})`);
   }
 }
 

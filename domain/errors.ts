@@ -32,13 +32,14 @@ export class InvalidPKeyError extends DomainError {
   }
 }
 
-/** Thrown when a GUID pool range is empty, reversed or uses a reserved value. */
+/** Thrown when a GUID pool range is empty, reversed or uses a reserved value; `bound` is the end at fault. */
 export class InvalidGuidRangeError extends DomainError {
   override readonly name = 'InvalidGuidRangeError';
   constructor(
     readonly start: string,
     readonly end: string,
     readonly reason: string,
+    readonly bound: 'start' | 'end',
   ) {
     super(`invalid GUID range ${start}..${end}: ${reason}`);
   }

@@ -49,7 +49,7 @@ export function parseGuidRange(start: string, end: string): GuidRange {
  */
 export function getGuidRangeBounds(range: GuidRange): GuidBounds {
   if (typeof range !== 'object' || range === null) {
-    throw new InvalidGuidRangeError(String(range), String(range), 'not a {start, end} object');
+    throw new InvalidGuidRangeError(String(range), String(range), 'not a {start, end} object', 'start');
   }
   return parseBounds(range.start, range.end);
 }
@@ -115,25 +115,26 @@ function shardSizes(range: GuidRange, start: bigint, end: bigint, shards: number
   const size = end - start + 1n;
   const count = BigInt(shards);
   if (count > size) {
-    throw new InvalidGuidRangeError(range.start, range.end, `cannot split ${size} GUIDs into ${shards} shards`);
+    throw new InvalidGuidRangeError(range.start, range.end, `cannot split ${size} GUIDs into ${shards} shards`, 'end');
   }
   return { base: size / count, larger: size % count };
 }
 
 function parseBounds(startText: string, endText: string): GuidBounds {
-  const fail = (reason: string) => new InvalidGuidRangeError(shown(startText), shown(endText), reason);
-  const parseEnd = (text: string, which: string): bigint => {
+  const fail = (reason: string, bound: 'start' | 'end') =>
+    new InvalidGuidRangeError(shown(startText), shown(endText), reason, bound);
+  const parseEnd = (text: string, bound: 'start' | 'end'): bigint => {
     try {
       return parseGuid(text);
-    } catch (error) {
-      throw fail(`${which}: ${error instanceof Error ? error.message : String(error)}`);
+    } catch {
+      throw fail(`${bound} is not a GUID of 8 hex octets such as 02:00:00:00:00:00:00:00`, bound);
     }
   };
   const start = parseEnd(startText, 'start');
   const end = parseEnd(endText, 'end');
-  if (start > end) throw fail('start is after end');
-  if (start === 0n) throw fail('start must not be zero');
-  if (end === GUID_MAX) throw fail('end must not be ff:ff:ff:ff:ff:ff:ff:ff');
+  if (start > end) throw fail('start is after end', 'end');
+  if (start === 0n) throw fail('start must not be zero', 'start');
+  if (end === GUID_MAX) throw fail('end must not be ff:ff:ff:ff:ff:ff:ff:ff', 'end');
   return { start, end };
 }
 

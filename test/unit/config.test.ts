@@ -37,8 +37,8 @@ describe('parseConfig defaults', () => {
   it.each<[string, (c: Config) => unknown, unknown]>([
     ['DAEMON_SM_PLUGIN_PATH', (c) => c.smPluginPath, '/plugins'],
     ['DAEMON_PERIODIC_UPDATE', (c) => c.periodicUpdateMs, 5000],
-    ['GUID_POOL_RANGE_START', (c) => c.guidPool.rangeStart, '02:00:00:00:00:00:00:00'],
-    ['GUID_POOL_RANGE_END', (c) => c.guidPool.rangeEnd, '02:ff:ff:ff:ff:ff:ff:ff'],
+    ['GUID_POOL_RANGE_START', (c) => c.guidPool.start, '02:00:00:00:00:00:00:00'],
+    ['GUID_POOL_RANGE_END', (c) => c.guidPool.end, '02:ff:ff:ff:ff:ff:ff:ff'],
     ['TEMPORAL_ADDRESS', (c) => c.temporal.address, '127.0.0.1:7233'],
     ['TEMPORAL_NAMESPACE', (c) => c.temporal.namespace, 'default'],
     ['TEMPORAL_TASK_QUEUE', (c) => c.temporal.taskQueue, 'ib-kubernetes'],
@@ -71,26 +71,21 @@ describe('parseConfig valid values', () => {
     [
       'range upper case',
       { GUID_POOL_RANGE_START: '02:AA:00:00:00:00:00:01' },
-      (c) => c.guidPool.rangeStart,
+      (c) => c.guidPool.start,
       '02:aa:00:00:00:00:00:01',
     ],
     [
       'range dashes',
       { GUID_POOL_RANGE_END: '02-00-00-00-00-00-00-ff' },
-      (c) => c.guidPool.rangeEnd,
+      (c) => c.guidPool.end,
       '02:00:00:00:00:00:00:ff',
     ],
-    [
-      'range dotted',
-      { GUID_POOL_RANGE_END: '0200.0000.0000.00ff' },
-      (c) => c.guidPool.rangeEnd,
-      '02:00:00:00:00:00:00:ff',
-    ],
+    ['range dotted', { GUID_POOL_RANGE_END: '0200.0000.0000.00ff' }, (c) => c.guidPool.end, '02:00:00:00:00:00:00:ff'],
     [
       'single-GUID range',
       { GUID_POOL_RANGE_START: '02:00:00:00:00:00:00:05', GUID_POOL_RANGE_END: '02:00:00:00:00:00:00:05' },
       (c) => c.guidPool,
-      { rangeStart: '02:00:00:00:00:00:00:05', rangeEnd: '02:00:00:00:00:00:00:05' },
+      { start: '02:00:00:00:00:00:00:05', end: '02:00:00:00:00:00:00:05' },
     ],
     [
       'temporal host',

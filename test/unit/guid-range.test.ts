@@ -26,16 +26,16 @@ describe('parseGuidRange', () => {
   });
 
   it.each([
-    ['start after end', '02:00:00:00:00:00:00:02', '02:00:00:00:00:00:00:01', /start is after end/],
-    ['a zero start', '00:00:00:00:00:00:00:00', '02:00:00:00:00:00:00:01', /start must not be zero/],
-    ['an all-ones end', '02:00:00:00:00:00:00:00', 'FF:FF:FF:FF:FF:FF:FF:FF', /end must not be ff/],
-    ['a 6-byte start', '02:00:00:00:00:00', '02:00:00:00:00:00:00:01', /start: invalid GUID/],
-    ['bare hex', '0200000000000000', '02:00:00:00:00:00:00:01', /start: invalid GUID/],
-    ['an empty end', '02:00:00:00:00:00:00:00', '', /end: invalid GUID/],
-    ['surrounding spaces', ' 02:00:00:00:00:00:00:00', '02:00:00:00:00:00:00:01', /start: invalid GUID/],
-  ])('rejects %s', (_case, start, end, message) => {
-    expect(() => parseGuidRange(start, end)).toThrow(InvalidGuidRangeError);
+    ['start after end', '02:00:00:00:00:00:00:02', '02:00:00:00:00:00:00:01', /start is after end/, 'end'],
+    ['a zero start', '00:00:00:00:00:00:00:00', '02:00:00:00:00:00:00:01', /start must not be zero/, 'start'],
+    ['an all-ones end', '02:00:00:00:00:00:00:00', 'FF:FF:FF:FF:FF:FF:FF:FF', /end must not be ff/, 'end'],
+    ['a 6-byte start', '02:00:00:00:00:00', '02:00:00:00:00:00:00:01', /start is not a GUID/, 'start'],
+    ['bare hex', '0200000000000000', '02:00:00:00:00:00:00:01', /start is not a GUID/, 'start'],
+    ['an empty end', '02:00:00:00:00:00:00:00', '', /end is not a GUID/, 'end'],
+    ['surrounding spaces', ' 02:00:00:00:00:00:00:00', '02:00:00:00:00:00:00:01', /start is not a GUID/, 'start'],
+  ])('rejects %s', (_case, start, end, message, bound) => {
     expect(() => parseGuidRange(start, end)).toThrow(message);
+    expect(() => parseGuidRange(start, end)).toThrow(expect.objectContaining({ name: 'InvalidGuidRangeError', bound }));
   });
 
   it('keeps hostile values short in the error', () => {
