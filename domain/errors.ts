@@ -80,6 +80,26 @@ export class PoolExhaustedError extends DomainError {
   }
 }
 
+/** Thrown when an owner that already holds one GUID requests a different one. */
+export class OwnerHoldsOtherGuidError extends DomainError {
+  override readonly name = 'OwnerHoldsOtherGuidError';
+  constructor(
+    readonly owner: string,
+    readonly held: string,
+    readonly requested: string,
+  ) {
+    super(`${owner} already holds GUID ${held} and cannot also take ${requested}`);
+  }
+}
+
+/** Thrown when serialised pool state is malformed or inconsistent. */
+export class InvalidPoolStateError extends DomainError {
+  override readonly name = 'InvalidPoolStateError';
+  constructor(readonly reason: string) {
+    super(`invalid GUID pool state: ${reason}`);
+  }
+}
+
 /** Thrown when the pod network-selection annotation cannot be parsed. */
 export class NetworkAnnotationError extends DomainError {
   override readonly name = 'NetworkAnnotationError';

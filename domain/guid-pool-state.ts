@@ -15,7 +15,7 @@
  * Decoding validates everything, so hostile or corrupted state is rejected with a clear error
  * instead of producing a pool that could hand one GUID to two owners.
  */
-import { DomainError, InvalidGuidRangeError } from './errors';
+import { InvalidGuidRangeError, InvalidPoolStateError } from './errors';
 import { formatGuid } from './guid';
 import { getGuidRangeBounds } from './guid-range';
 import type { GuidBounds, GuidRange } from './guid-range';
@@ -53,14 +53,6 @@ export interface GuidPoolSnapshot {
   readonly runs: readonly Run[];
   /** Owned GUIDs and their owners, ascending by GUID; every GUID lies in `runs`. */
   readonly owners: ReadonlyArray<readonly [guid: bigint, owner: string]>;
-}
-
-/** Thrown when serialised pool state is malformed or inconsistent. */
-export class InvalidPoolStateError extends DomainError {
-  override readonly name = 'InvalidPoolStateError';
-  constructor(readonly reason: string) {
-    super(`invalid GUID pool state: ${reason}`);
-  }
 }
 
 /** Serialises a snapshot; see {@link GuidPoolState} for the format. O(r + k) for r runs and k owners. */

@@ -21,7 +21,13 @@
  * No clock, randomness or I/O. The pool mutates itself; it never mutates a state object passed to
  * {@link GuidPool.fromState} and {@link GuidPool.toState} returns a fresh object.
  */
-import { DomainError, GuidOutOfRangeError, GuidTakenError, InvalidGuidError, PoolExhaustedError } from './errors';
+import {
+  GuidOutOfRangeError,
+  GuidTakenError,
+  InvalidGuidError,
+  OwnerHoldsOtherGuidError,
+  PoolExhaustedError,
+} from './errors';
 import { formatGuid, parseGuid } from './guid';
 import type { GuidString } from './guid';
 import { decodeGuidPoolState, encodeGuidPoolState } from './guid-pool-state';
@@ -29,18 +35,6 @@ import type { GuidPoolState } from './guid-pool-state';
 import { getGuidRangeBounds } from './guid-range';
 import type { GuidBounds, GuidRange } from './guid-range';
 import { IntervalSet } from './interval-set';
-
-/** Thrown when an owner that already holds one GUID requests a different one. */
-export class OwnerHoldsOtherGuidError extends DomainError {
-  override readonly name = 'OwnerHoldsOtherGuidError';
-  constructor(
-    readonly owner: string,
-    readonly held: string,
-    readonly requested: string,
-  ) {
-    super(`${owner} already holds GUID ${held} and cannot also take ${requested}`);
-  }
-}
 
 /** `allocated`: newly taken; `already-held`: the owner's existing GUID; `adopted`: was in use with no known owner. */
 export type AllocationOutcome = 'allocated' | 'already-held' | 'adopted';

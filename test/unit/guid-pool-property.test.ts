@@ -3,9 +3,9 @@
 // invariants are compared: no GUID twice, none out of range, one owner per GUID and one GUID
 // per owner, used + free = size, idempotency per owner, exhaustion exactly when used = size.
 import fc from 'fast-check';
-import { GuidOutOfRangeError, GuidTakenError, PoolExhaustedError } from '../../domain/errors';
+import { GuidOutOfRangeError, GuidTakenError, OwnerHoldsOtherGuidError, PoolExhaustedError } from '../../domain/errors';
 import { formatGuid, GUID_MAX } from '../../domain/guid';
-import { GuidPool, OwnerHoldsOtherGuidError } from '../../domain/guid-pool';
+import { GuidPool } from '../../domain/guid-pool';
 import type { GuidAllocation, GuidRelease, ReserveReport } from '../../domain/guid-pool';
 import { IntervalSet } from '../../domain/interval-set';
 

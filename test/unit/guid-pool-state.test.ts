@@ -1,5 +1,5 @@
 import { GuidPool } from '../../domain/guid-pool';
-import { InvalidPoolStateError } from '../../domain/guid-pool-state';
+import { InvalidPoolStateError } from '../../domain/errors';
 import type { GuidPoolState } from '../../domain/guid-pool-state';
 import { parseGuidRange } from '../../domain/guid-range';
 

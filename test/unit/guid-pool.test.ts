@@ -3,9 +3,10 @@ import {
   GuidTakenError,
   InvalidGuidError,
   InvalidGuidRangeError,
+  OwnerHoldsOtherGuidError,
   PoolExhaustedError,
 } from '../../domain/errors';
-import { GuidPool, OwnerHoldsOtherGuidError } from '../../domain/guid-pool';
+import { GuidPool } from '../../domain/guid-pool';
 import { DEFAULT_GUID_RANGE, parseGuidRange } from '../../domain/guid-range';
 
 const range = parseGuidRange('02:00:00:00:00:00:00:01', '02:00:00:00:00:00:00:05');
