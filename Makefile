@@ -17,11 +17,11 @@ deps: ## npm ci, only when package-lock.json changed
 build: deps ## compile everything into build/
 	$(NODE_ENV_SETUP) && npm run --silent build
 
-plugins: build ## the subnet-manager plugins, in build/plugins/
-	@ls build/plugins/*.js
+plugins: $(addsuffix -plugin,$(PLUGINS)) ## the subnet-manager plugins, in build/plugins/
 
+# A plugin is build/plugins/<name>.js or build/plugins/<name>/index.js.
 $(addsuffix -plugin,$(PLUGINS)): %-plugin: build
-	@test -f build/plugins/$*.js && echo build/plugins/$*.js
+	@ls build/plugins/$*.js build/plugins/$*/index.js 2>/dev/null | head -n 1 | grep . || { echo "plugin $* was not built" >&2; exit 1; }
 
 check: deps ## typecheck, lint, format check
 	$(NODE_ENV_SETUP) && npm run --silent typecheck && npm run --silent lint && npm run --silent format:check
