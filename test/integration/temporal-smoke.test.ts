@@ -8,6 +8,7 @@ import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundleWithSourc
 import * as activities from './fixtures/smoke-activities';
 import { addUpdate, finishSignal, smokeWorkflow } from './fixtures/smoke-workflows';
 import { connectTemporal, type TemporalTestContext } from '../support/temporal';
+import { SEARCH_ATTRIBUTES } from '../../workflows/definitions';
 import { uniqueName } from '../support/stack';
 import { waitFor } from '../support/wait';
 
@@ -53,3 +54,14 @@ it('runs a workflow with an activity, an update, a signal and a searchable attri
   });
   expect(result).toBe('hello ib; total=5; finished by the test');
 }, 60_000);
+
+it('has every custom search attribute of workflows/definitions.ts registered, with its type', async () => {
+  const { customAttributes } = await temporal.connection.operatorService.listSearchAttributes({
+    namespace: temporal.namespace,
+  });
+  // temporal.api.enums.v1.IndexedValueType: KEYWORD = 2, KEYWORD_LIST = 7.
+  const indexedValueType: Record<string, number> = { KEYWORD: 2, KEYWORD_LIST: 7 };
+  for (const key of SEARCH_ATTRIBUTES) {
+    expect([key.name, customAttributes?.[key.name]]).toEqual([key.name, indexedValueType[key.type]]);
+  }
+});
