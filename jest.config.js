@@ -1,14 +1,18 @@
 // Three suites: unit (pure logic, no servers, includes workflow replay), integration
 // (real Temporal dev server, kube-apiserver and UFM simulator started by hack/stack.sh),
-// e2e (the real watcher and worker processes on that stack).
+// e2e (the real watcher and worker processes on that stack). JEST_SUITE picks one
+// (the npm scripts set it), so `npm run test:unit -- <path>` filters as expected.
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2023' } }] };
 const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
+const suites = ['unit', 'integration', 'e2e'].map((name) => ({
+  ...common,
+  displayName: name,
+  testMatch: [`<rootDir>/test/${name}/**/*.test.ts`],
+}));
+const only = process.env.JEST_SUITE;
+if (only !== undefined && !suites.some((suite) => suite.displayName === only)) {
+  throw new Error(`JEST_SUITE=${only} is not one of unit, integration, e2e`);
+}
 
 /** @type {import('jest').Config} */
-module.exports = {
-  projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
-    { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
-  ],
-};
+module.exports = { projects: only === undefined ? suites : suites.filter((suite) => suite.displayName === only) };

@@ -145,6 +145,16 @@ export class ConfigError extends DomainError {
   }
 }
 
+/**
+ * Renders any value for an error message without running its code: `String()` of an object
+ * calls its `toString`, which hostile JSON such as `{"toString":0}` turns into a TypeError.
+ */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return String(value);
+  return Array.isArray(value) ? 'an array' : `a value of type ${typeof value}`;
+}
+
 /** Keeps hostile, huge values from flooding messages and logs. */
 function clip(value: string, max = 120): string {
   return value.length > max ? `${value.slice(0, max)}…(${value.length} chars)` : value;

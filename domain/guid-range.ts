@@ -3,7 +3,7 @@
  * shards it is split into, one per pool entity workflow. A range is JSON-plain (two canonical GUID
  * strings, both ends inclusive) so it can travel in workflow arguments and state.
  */
-import { InvalidGuidRangeError } from './errors';
+import { describeValue, InvalidGuidRangeError } from './errors';
 import { formatGuid, GUID_MAX, parseGuid } from './guid';
 import type { GuidString } from './guid';
 
@@ -49,7 +49,7 @@ export function parseGuidRange(start: string, end: string): GuidRange {
  */
 export function getGuidRangeBounds(range: GuidRange): GuidBounds {
   if (typeof range !== 'object' || range === null) {
-    throw new InvalidGuidRangeError(String(range), String(range), 'not a {start, end} object', 'start');
+    throw new InvalidGuidRangeError(describeValue(range), describeValue(range), 'not a {start, end} object', 'start');
   }
   return parseBounds(range.start, range.end);
 }
@@ -140,6 +140,6 @@ function parseBounds(startText: string, endText: string): GuidBounds {
 
 /** Ranges can come from hostile workflow state: keep error messages short. */
 function shown(text: unknown): string {
-  const value = String(text);
+  const value = describeValue(text);
   return value.length > 40 ? `${value.slice(0, 40)}…` : value;
 }

@@ -3,7 +3,7 @@
  * (annotations, workflow payloads, logs) it is the canonical lower-case colon form
  * `02:00:00:00:00:00:00:0a`, the only form ib-sriov-cni accepts (`IsValidGUID`).
  */
-import { InvalidGuidError } from './errors';
+import { describeValue, InvalidGuidError } from './errors';
 
 /** Canonical GUID text: 8 lower-case hex octets separated by colons. */
 export type GuidString = string;
@@ -20,7 +20,7 @@ const UFM_FORM = /^(0[xX])?[0-9a-fA-F]{16}$/;
  * @throws InvalidGuidError for anything else (other lengths, mixed separators, spaces).
  */
 export function parseGuid(text: string): bigint {
-  if (typeof text !== 'string') throw new InvalidGuidError(String(text), 'not a string');
+  if (typeof text !== 'string') throw new InvalidGuidError(describeValue(text), 'not a string');
   if (COLON_OR_DASH.test(text) || DOTTED.test(text)) return BigInt(`0x${text.replace(/[:.-]/g, '')}`);
   throw new InvalidGuidError(text, 'expected 8 hex octets as aa:bb:cc:dd:ee:ff:00:11, aa-bb-…, or aabb.ccdd.eeff.0011');
 }
@@ -31,7 +31,7 @@ export function parseGuid(text: string): bigint {
  */
 export function parseUfmGuid(text: string): bigint {
   if (typeof text !== 'string' || !UFM_FORM.test(text)) {
-    throw new InvalidGuidError(String(text), 'expected 16 hex digits as UFM writes them');
+    throw new InvalidGuidError(describeValue(text), 'expected 16 hex digits as UFM writes them');
   }
   return BigInt(`0x${text.replace(/^0[xX]/, '')}`);
 }

@@ -4,7 +4,7 @@
  * responses key partitions by minimal lower-case hex, so that form (`0x5`) is our canonical
  * one everywhere: workflow ids, UFM calls and the `cni-args.pkey` we write.
  */
-import { InvalidPKeyError } from './errors';
+import { describeValue, InvalidPKeyError } from './errors';
 
 /** Canonical PKey text: `0x` and minimal lower-case hex, e.g. `0x5`, `0x7ffe`. */
 export type PKeyString = string;
@@ -24,7 +24,7 @@ const PKEY_SYNTAX = /^0[xX][0-9a-fA-F]+$/;
  * @throws InvalidPKeyError when malformed, zero, the management key 0x7fff, or above 0xffff.
  */
 export function parsePKey(text: string): number {
-  if (typeof text !== 'string') throw new InvalidPKeyError(String(text), 'not a string');
+  if (typeof text !== 'string') throw new InvalidPKeyError(describeValue(text), 'not a string');
   if (!PKEY_SYNTAX.test(text)) throw new InvalidPKeyError(text, 'expected 0x followed by hex digits, e.g. 0x7ff');
   const digits = text.slice(2).replace(/^0+(?=.)/, '');
   if (digits.length > 4) throw new InvalidPKeyError(text, 'value exceeds 0xffff');
@@ -41,7 +41,7 @@ export function parsePKey(text: string): number {
 /** Formats a partition number canonically. @throws InvalidPKeyError when out of range. */
 export function formatPKey(partition: number): PKeyString {
   if (!Number.isInteger(partition) || partition < MIN_PKEY || partition > MAX_PKEY) {
-    throw new InvalidPKeyError(String(partition), 'partition must be an integer within 0x1-0x7ffe');
+    throw new InvalidPKeyError(describeValue(partition), 'partition must be an integer within 0x1-0x7ffe');
   }
   return `0x${partition.toString(16)}`;
 }

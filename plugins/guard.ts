@@ -15,6 +15,7 @@ import {
   type SubnetManagerPlugin,
 } from './types';
 import { parsePKeyListing } from './ufm/parse';
+import { describeValue } from '../domain/errors';
 
 /** Returns a guarded view of `plugin` with the same name and spec version. Throws nothing. */
 export function guardPlugin(plugin: SubnetManagerPlugin, logger: PluginLogger): SubnetManagerPlugin {
@@ -90,7 +91,7 @@ const CODES = new Set<string>([
 export function toSubnetManagerError(plugin: string, operation: string, error: unknown): SubnetManagerError {
   if (error instanceof SubnetManagerError) return error;
   const record = typeof error === 'object' && error !== null ? (error as Record<string, unknown>) : {};
-  const rawMessage = typeof record.message === 'string' ? record.message : String(error);
+  const rawMessage = typeof record.message === 'string' ? record.message : describeValue(error);
   const message = rawMessage.length > 300 ? `${rawMessage.slice(0, 300)}…` : rawMessage;
   const code =
     typeof record.code === 'string' && CODES.has(record.code) ? (record.code as SubnetManagerErrorCode) : undefined;

@@ -4,6 +4,7 @@
  */
 import { formatUfmGuid, parseGuid } from '../domain/guid';
 import { SubnetManagerError } from './types';
+import { describeValue } from '../domain/errors';
 
 /**
  * Range-checks the PKey (0x1–0x7ffe) and parses every GUID (any form `parseGuid` accepts),
@@ -14,7 +15,7 @@ export function validateInput(operation: string, pkey: unknown, guids: readonly 
   if (typeof pkey !== 'number' || !Number.isInteger(pkey) || pkey < 0x1 || pkey > 0x7ffe) {
     throw new SubnetManagerError(
       'invalid-input',
-      `${operation}: PKey ${clip(String(pkey))} is not a partition number within 0x1-0x7ffe`,
+      `${operation}: PKey ${clip(describeValue(pkey))} is not a partition number within 0x1-0x7ffe`,
       { operation },
     );
   }

@@ -14,6 +14,7 @@ import { NoopPlugin } from './noop';
 import { guardPlugin } from './guard';
 import type { PluginLogger, SubnetManagerPlugin } from './types';
 import { UfmPlugin } from './ufm';
+import { describeValue } from '../domain/errors';
 
 /** Options of {@link loadSubnetManagerPlugin}. */
 export interface LoadPluginOptions {
@@ -165,6 +166,6 @@ function describe(error: unknown): string {
   const text =
     record && typeof record.message === 'string'
       ? `${typeof record.name === 'string' ? record.name : 'Error'}: ${record.message}`
-      : String(error);
+      : describeValue(error);
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }

@@ -21,6 +21,7 @@ import {
 import { parseRetryAfter, statusError, transportError } from './classify';
 import { parsePKeyListing, parseSinglePKey, readJsonObject, readUfmVersion } from './parse';
 import { createUfmAgents, type UfmAgents } from './tls';
+import { describeValue } from '../../domain/errors';
 import {
   buildUfmBaseUrl,
   chunk,
@@ -235,7 +236,7 @@ export class UfmPlugin implements SubnetManagerPlugin {
       const { code, message } = error as { code?: unknown; message?: unknown };
       throw transportError(operation, {
         ...(typeof code === 'string' ? { code } : {}),
-        message: typeof message === 'string' ? message : String(error),
+        message: typeof message === 'string' ? message : describeValue(error),
         deadlineExpired: deadline.aborted,
         callerCanceled: caller?.aborted === true,
       });

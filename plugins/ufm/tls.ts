@@ -8,7 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { UfmConfig } from '../../domain/config';
-import { ConfigError } from '../../domain/errors';
+import { ConfigError, describeValue } from '../../domain/errors';
 import type { PluginLogger } from '../types';
 
 /** The agents axios uses; only the one matching the schema is set. */
@@ -35,7 +35,7 @@ export function parseCertificates(pem: string): X509Certificate[] {
       return new X509Certificate(block);
     } catch (error) {
       const reason = (error as { message?: unknown }).message;
-      const text = typeof reason === 'string' ? reason : String(error);
+      const text = typeof reason === 'string' ? reason : describeValue(error);
       throw new ConfigError('UFM_CERTIFICATE', shown, `PEM certificates; block ${i + 1} does not parse (${text})`);
     }
   });

@@ -18,7 +18,7 @@ import { GuidPool } from '../../domain/guid-pool';
 import { parseIbSriovNetwork } from '../../domain/nad';
 import { parsePKey } from '../../domain/pkey';
 
-const RUNS = { numRuns: 300 };
+const RUNS = { numRuns: Number(process.env.FC_RUNS ?? 300) };
 const anything = fc.oneof(fc.string(), fc.jsonValue(), fc.anything());
 
 function throwsOnly(call: () => unknown, ...allowed: (new (...args: never[]) => Error)[]): void {
@@ -114,4 +114,15 @@ it('GuidPool.fromState throws only InvalidPoolStateError for arbitrary and mangl
     ),
     RUNS,
   );
+});
+
+it.each([
+  ['an object whose toString is not a function', { toString: 0 }],
+  ['an object without prototype', Object.create(null) as object],
+  ['a symbol', Symbol('guid')],
+  ['a bigint', 5n],
+])('error messages render %s without running its code', (_case, value) => {
+  throwsOnly(() => parseGuid(value as never), InvalidGuidError);
+  throwsOnly(() => parsePKey(value as never), InvalidPKeyError);
+  throwsOnly(() => parseUfmGuid(value as never), InvalidGuidError);
 });
