@@ -6,6 +6,7 @@ const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2023' } }] };
 const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
 const suites = ['unit', 'integration', 'e2e'].map((name) => ({
   ...common,
+  setupFiles: ['<rootDir>/test/support/fast-check-setup.ts'],
   displayName: name,
   testMatch: [`<rootDir>/test/${name}/**/*.test.ts`],
 }));
