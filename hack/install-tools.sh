@@ -10,6 +10,16 @@ mkdir -p "$IBK_BIN"
 stamp_ok() { [ -x "$IBK_BIN/$1" ] && [ -f "$IBK_BIN/.$1.stamp" ] && [ "$(cat "$IBK_BIN/.$1.stamp")" = "$2" ]; }
 stamp() { printf '%s' "$2" > "$IBK_BIN/.$1.stamp"; }
 
+# The stack scripts need curl, openssl and setsid; install them from Debian when missing.
+install_system_tools() {
+  local missing=() tool
+  for tool in curl openssl setsid sha256sum go; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+  [ "${#missing[@]}" = 0 ] && return
+  [[ " ${missing[*]} " == *" go "* ]] && ibk_die "Go >= 1.25 is required to build the test servers (missing: go)"
+  ibk_log "installing missing system tools: ${missing[*]}"
+  apt-get update -qq && apt-get install -y -qq curl openssl util-linux coreutils >/dev/null
+}
+
 install_node() {
   local major
   major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
@@ -56,6 +66,6 @@ case "${1:-all}" in
   temporal) install_temporal ;;
   etcd) install_etcd ;;
   kube-apiserver) install_kube_apiserver ;;
-  all) install_node; install_temporal; install_etcd; install_kube_apiserver ;;
+  all) install_system_tools; install_node; install_temporal; install_etcd; install_kube_apiserver ;;
   *) ibk_die "usage: $0 [all|node|temporal|etcd|kube-apiserver]" ;;
 esac
