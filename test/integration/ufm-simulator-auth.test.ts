@@ -7,34 +7,18 @@ import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { generateSelfSignedCert, startUfmSimulator, type UfmSimulator } from '../../ufm-simulator';
-import {
-  ADMIN,
-  basicAuth,
-  createSimClient,
-  type SimClient,
-  startHttpsFixture,
-  type HttpsFixture,
-} from './ufm-simulator-client';
+import { ADMIN, basicAuth, createSimClient, type SimClient, useHttpsFixture } from './ufm-simulator-client';
 
 const VERSION = '/app/ufm_version';
 
-let fixture: HttpsFixture;
-let sim: UfmSimulator;
-let client: SimClient;
-
-beforeAll(async () => {
-  fixture = await startHttpsFixture({}, {});
-  ({ sim, client } = fixture);
-});
-beforeEach(() => sim.reset());
-afterAll(() => fixture.stop());
+const fixture = useHttpsFixture({}, {});
 
 const status = async (path: string, headers: Record<string, string> = {}): Promise<number> =>
-  (await client.call('GET', path, { headers })).status;
+  (await fixture.client.call('GET', path, { headers })).status;
 
 async function login(username: string, password: string): Promise<{ status: number; cookie?: string }> {
   const body = new URLSearchParams({ httpd_username: username, httpd_password: password }).toString();
-  const res = await client.call('POST', '/dologin', {
+  const res = await fixture.client.call('POST', '/dologin', {
     body,
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
   });
@@ -51,12 +35,12 @@ describe('basic auth under /ufmRest', () => {
     ['another scheme', 'Bearer abc', 401],
     ['a token instead of base64 credentials', 'Basic TOKEN', 401],
   ])('%s answers %i', async (_name, authorization, expected) => {
-    const header = authorization.replace('TOKEN', sim.issueToken());
+    const header = authorization.replace('TOKEN', fixture.sim.issueToken());
     expect(await status(`/ufmRest${VERSION}`, { authorization: header })).toBe(expected);
   });
 
   it('a missing header answers an Apache HTML 401 with a basic challenge', async () => {
-    const res = await client.call('GET', `/ufmRest${VERSION}`);
+    const res = await fixture.client.call('GET', `/ufmRest${VERSION}`);
     expect(res.status).toBe(401);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
     expect(res.headers['www-authenticate']).toMatch(/^Basic realm=/);
@@ -65,10 +49,10 @@ describe('basic auth under /ufmRest', () => {
   });
 
   it('a changed password takes effect at once, and reset() restores it', async () => {
-    sim.setPassword('s3cret');
+    fixture.sim.setPassword('s3cret');
     expect(await status(`/ufmRest${VERSION}`, { authorization: ADMIN })).toBe(401);
     expect(await status(`/ufmRest${VERSION}`, { authorization: basicAuth('admin', 's3cret') })).toBe(200);
-    sim.reset();
+    fixture.sim.reset();
     expect(await status(`/ufmRest${VERSION}`, { authorization: ADMIN })).toBe(200);
   });
 });
@@ -76,7 +60,7 @@ describe('basic auth under /ufmRest', () => {
 describe('tokens under /ufmRestV3', () => {
   it('POST /ufmRest/app/tokens issues a 30-character token that GET lists', async () => {
     const before = Math.floor(Date.now() / 1000);
-    const res = await client.call('POST', '/ufmRest/app/tokens', { headers: { authorization: ADMIN } });
+    const res = await fixture.client.call('POST', '/ufmRest/app/tokens', { headers: { authorization: ADMIN } });
     expect(res.status).toBe(200);
     const token = res.json() as { access_token: string; issued_at: number };
     expect(token).toEqual({
@@ -87,7 +71,7 @@ describe('tokens under /ufmRestV3', () => {
       username: 'admin',
     });
     expect(token.issued_at).toBeGreaterThanOrEqual(before);
-    const list = await client.call('GET', '/ufmRest/app/tokens/', { headers: { authorization: ADMIN } });
+    const list = await fixture.client.call('GET', '/ufmRest/app/tokens/', { headers: { authorization: ADMIN } });
     expect(list.json()).toEqual([token]);
   });
 
@@ -101,7 +85,7 @@ describe('tokens under /ufmRestV3', () => {
     ['an unknown token', () => 'Basic AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 401],
     ['basic credentials', () => ADMIN, 401],
   ])('%s answers %i', async (_name, header, expected) => {
-    expect(await status(`/ufmRestV3${VERSION}`, { authorization: header(sim.issueToken()) })).toBe(expected);
+    expect(await status(`/ufmRestV3${VERSION}`, { authorization: header(fixture.sim.issueToken()) })).toBe(expected);
   });
 
   it('a missing header answers 401', async () => {
@@ -109,18 +93,20 @@ describe('tokens under /ufmRestV3', () => {
   });
 
   it('a revoked token answers 401 and is listed as revoked', async () => {
-    const token = sim.issueToken();
-    sim.revokeTokens();
-    const res = await client.call('GET', `/ufmRestV3${VERSION}`, { headers: { authorization: `Basic ${token}` } });
+    const token = fixture.sim.issueToken();
+    fixture.sim.revokeTokens();
+    const res = await fixture.client.call('GET', `/ufmRestV3${VERSION}`, {
+      headers: { authorization: `Basic ${token}` },
+    });
     expect(res.status).toBe(401);
     expect(res.text).toContain('401 Unauthorized');
-    const list = await client.call('GET', '/ufmRest/app/tokens', { headers: { authorization: ADMIN } });
+    const list = await fixture.client.call('GET', '/ufmRest/app/tokens', { headers: { authorization: ADMIN } });
     expect(list.json()).toEqual([expect.objectContaining({ access_token: token, revoked: true })]);
   });
 
   it('tokens survive a password change', async () => {
-    const token = sim.issueToken();
-    sim.setPassword('s3cret');
+    const token = fixture.sim.issueToken();
+    fixture.sim.setPassword('s3cret');
     expect(await status(`/ufmRestV3${VERSION}`, { authorization: `Basic ${token}` })).toBe(200);
   });
 });
@@ -152,20 +138,20 @@ describe('sessions under /ufmRestV2', () => {
 
   it('a password change ends open sessions', async () => {
     const { cookie = '' } = await login('admin', '123456');
-    sim.setPassword('s3cret');
+    fixture.sim.setPassword('s3cret');
     expect(await status(`/ufmRestV2${VERSION}`, { cookie })).toBe(401);
   });
 });
 
 describe('request log', () => {
   it('records the auth variant and never a credential', async () => {
-    const token = sim.issueToken();
+    const token = fixture.sim.issueToken();
     const { cookie = '' } = await login('admin', '123456');
     await status(`/ufmRest${VERSION}`, { authorization: ADMIN });
     await status(`/ufmRestV3${VERSION}`, { authorization: `Basic ${token}` });
     await status(`/ufmRestV2${VERSION}`, { cookie });
     await status(`/ufmRest${VERSION}`);
-    const log = sim.requestLog();
+    const log = fixture.sim.requestLog();
     expect(log.map((e) => [e.method, e.path, e.authVariant, e.status])).toEqual([
       ['POST', '/dologin', 'none', 200],
       ['GET', `/ufmRest${VERSION}`, 'basic', 200],
@@ -187,7 +173,7 @@ describe('TLS', () => {
   });
 
   it('verifies by host name through the SAN entry', async () => {
-    const byName = createSimClient(sim.url.replace('127.0.0.1', 'localhost'), fixture.cert.cert);
+    const byName = createSimClient(fixture.sim.url.replace('127.0.0.1', 'localhost'), fixture.cert.cert);
     try {
       expect((await byName.call('GET', `/ufmRest${VERSION}`, { headers: { authorization: ADMIN } })).status).toBe(200);
     } finally {
@@ -200,7 +186,7 @@ describe('TLS', () => {
     ['another certificate as CA', 'other', /SELF_SIGNED|UNABLE_TO_VERIFY|CERT_SIGNATURE/],
   ])('fails verification with %s', async (_name, ca, code) => {
     const other = ca === undefined ? undefined : generateSelfSignedCert();
-    const untrusting = createSimClient(sim.url, other?.cert);
+    const untrusting = createSimClient(fixture.sim.url, other?.cert);
     try {
       await expect(untrusting.call('GET', `/ufmRest${VERSION}`)).rejects.toMatchObject({
         code: expect.stringMatching(code),

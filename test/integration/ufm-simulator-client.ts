@@ -129,3 +129,36 @@ export async function startHttpsFixture(
     },
   };
 }
+
+/**
+ * Registers one {@link HttpsFixture} per test file: started before all tests, reset before each
+ * (a file's own `beforeEach`, registered later, runs after the reset), stopped after all. Read its
+ * members inside hooks and tests only: they exist once `beforeAll` has run.
+ */
+export function useHttpsFixture(
+  opts: UfmSimulatorOptions = {},
+  headers: Record<string, string> = { authorization: ADMIN },
+): HttpsFixture {
+  let current: HttpsFixture | undefined;
+  const live = (): HttpsFixture => {
+    if (!current) throw new Error('the HTTPS fixture is used outside a test or hook');
+    return current;
+  };
+  beforeAll(async () => {
+    current = await startHttpsFixture(opts, headers);
+  });
+  beforeEach(() => live().sim.reset());
+  afterAll(() => current?.stop());
+  return {
+    get sim() {
+      return live().sim;
+    },
+    get client() {
+      return live().client;
+    },
+    get cert() {
+      return live().cert;
+    },
+    stop: () => live().stop(),
+  };
+}

@@ -6,33 +6,16 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CliUsageError, launchFromCli, parseCliArgs } from '../../ufm-simulator/cli';
-import type { UfmSimulator } from '../../ufm-simulator';
-import {
-  ADMIN,
-  basicAuth,
-  createSimClient,
-  type SimClient,
-  startHttpsFixture,
-  type HttpsFixture,
-} from './ufm-simulator-client';
+import { ADMIN, basicAuth, createSimClient, useHttpsFixture } from './ufm-simulator-client';
 
 const G1 = '0200000000000001';
 const G2 = '0200000000000002';
 const VERSION = '/ufmRest/app/ufm_version';
 
-let fixture: HttpsFixture;
-let sim: UfmSimulator;
-let client: SimClient;
-
-beforeAll(async () => {
-  fixture = await startHttpsFixture({}, {});
-  ({ sim, client } = fixture);
-});
-beforeEach(() => sim.reset());
-afterAll(() => fixture.stop());
+const fixture = useHttpsFixture({}, {});
 
 async function hook(method: string, name: string, body?: unknown): Promise<[number, unknown]> {
-  const res = await client.call(method, `/__sim/${name}`, { body });
+  const res = await fixture.client.call(method, `/__sim/${name}`, { body });
   return [res.status, res.json()];
 }
 
@@ -52,7 +35,7 @@ describe('/__sim hooks', () => {
       },
     };
     expect(await hook('GET', 'state')).toEqual([200, expected]);
-    expect(sim.snapshot()).toEqual(expected);
+    expect(fixture.sim.snapshot()).toEqual(expected);
   });
 
   it.each([
@@ -74,7 +57,7 @@ describe('/__sim hooks', () => {
       200,
       [{ id, rule: { kind: 'status', status: 503, path: '/app/*', times: 2 }, remaining: 2 }],
     ]);
-    expect((await client.call('GET', VERSION, { headers: { authorization: ADMIN } })).status).toBe(503);
+    expect((await fixture.client.call('GET', VERSION, { headers: { authorization: ADMIN } })).status).toBe(503);
     expect(await hook('DELETE', `faults/${id}`)).toEqual([200, {}]);
     expect((await hook('DELETE', `faults/${id}`))[0]).toBe(404);
     await hook('POST', 'faults', { kind: 'hang' });
@@ -84,8 +67,8 @@ describe('/__sim hooks', () => {
   });
 
   it('counters and log count UFM requests only, not hooks', async () => {
-    await client.call('GET', VERSION, { headers: { authorization: ADMIN } });
-    await client.call('POST', '/ufmRest/resources/pkeys/', {
+    await fixture.client.call('GET', VERSION, { headers: { authorization: ADMIN } });
+    await fixture.client.call('POST', '/ufmRest/resources/pkeys/', {
       body: { pkey: '0x5', guids: [G1] },
       headers: { authorization: ADMIN },
     });
@@ -106,37 +89,37 @@ describe('/__sim hooks', () => {
   });
 
   it('reset clears state, faults, counters and log', async () => {
-    sim.seed('0x5', [G1]);
-    sim.addFault({ kind: 'hang', path: '/nowhere' });
-    await client.call('GET', VERSION);
+    fixture.sim.seed('0x5', [G1]);
+    fixture.sim.addFault({ kind: 'hang', path: '/nowhere' });
+    await fixture.client.call('GET', VERSION);
     expect(await hook('POST', 'reset')).toEqual([200, {}]);
-    expect([sim.snapshot(), sim.counters(), sim.requestLog(), (await hook('GET', 'faults'))[1]]).toEqual([
-      {},
-      {},
-      [],
-      [],
-    ]);
+    expect([
+      fixture.sim.snapshot(),
+      fixture.sim.counters(),
+      fixture.sim.requestLog(),
+      (await hook('GET', 'faults'))[1],
+    ]).toEqual([{}, {}, [], []]);
   });
 
   it('knobs: read, change, reject unknown or invalid values', async () => {
     expect((await hook('GET', 'knobs'))[1]).toMatchObject({ unknownPkeyGet: '200-empty', unknownGuid: 'accept' });
     expect((await hook('PATCH', 'knobs', { unknownPkeyGet: '404' }))[1]).toMatchObject({ unknownPkeyGet: '404' });
-    const res = await client.call('GET', '/ufmRest/resources/pkeys/0x6', { headers: { authorization: ADMIN } });
+    const res = await fixture.client.call('GET', '/ufmRest/resources/pkeys/0x6', { headers: { authorization: ADMIN } });
     expect(res.status).toBe(404);
     expect((await hook('PATCH', 'knobs', { unknownPkeyGet: 'maybe' }))[0]).toBe(400);
     expect((await hook('PATCH', 'knobs', '{"__proto__": {"unknownGuid": "reject"}}'))[0]).toBe(400);
-    expect(sim.knobs().unknownPkeyGet).toBe('404');
+    expect(fixture.sim.knobs().unknownPkeyGet).toBe('404');
   });
 
   it('password and tokens', async () => {
     expect(await hook('POST', 'password', { password: 'n3w' })).toEqual([200, {}]);
     const auth = { authorization: basicAuth('admin', 'n3w') };
-    expect((await client.call('GET', VERSION, { headers: auth })).status).toBe(200);
+    expect((await fixture.client.call('GET', VERSION, { headers: auth })).status).toBe(200);
     const [, issued] = await hook('POST', 'tokens');
     const token = { authorization: `Basic ${(issued as { access_token: string }).access_token}` };
-    expect((await client.call('GET', '/ufmRestV3/app/ufm_version', { headers: token })).status).toBe(200);
+    expect((await fixture.client.call('GET', '/ufmRestV3/app/ufm_version', { headers: token })).status).toBe(200);
     expect(await hook('DELETE', 'tokens')).toEqual([200, {}]);
-    expect((await client.call('GET', '/ufmRestV3/app/ufm_version', { headers: token })).status).toBe(401);
+    expect((await fixture.client.call('GET', '/ufmRestV3/app/ufm_version', { headers: token })).status).toBe(401);
     expect((await hook('POST', 'password', { password: 42 }))[0]).toBe(400);
   });
 
@@ -146,7 +129,10 @@ describe('/__sim hooks', () => {
     ['an argument where none is taken', 'GET', 'state/extra', undefined, 404],
     ['a body that is not JSON', 'POST', 'seed', '{', 400],
   ])('%s answers %i with JSON {error}', async (_name, method, name, body, status) => {
-    const res = await client.call(method, `/__sim/${name}`, { body, headers: { 'content-type': 'application/json' } });
+    const res = await fixture.client.call(method, `/__sim/${name}`, {
+      body,
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(status);
     expect(res.json()).toEqual({ error: expect.any(String) });
   });

@@ -2,28 +2,18 @@
  * Conformance of the simulator's partition endpoints (reference §4): create an empty PKey with
  * QoS, delete a PKey, update QoS; validation of every field.
  */
-import type { UfmSimulator } from '../../ufm-simulator';
-import { startHttpsFixture, type HttpsFixture, type SimClient } from './ufm-simulator-client';
+import { useHttpsFixture } from './ufm-simulator-client';
 
 const G1 = '0200000000000001';
 const G2 = '0200000000000002';
 const PKEYS = '/ufmRest/resources/pkeys';
 
-let fixture: HttpsFixture;
-let sim: UfmSimulator;
-let client: SimClient;
-
-beforeAll(async () => {
-  fixture = await startHttpsFixture();
-  ({ sim, client } = fixture);
-});
-beforeEach(() => sim.reset());
-afterAll(() => fixture.stop());
+const fixture = useHttpsFixture();
 
 describe('POST /resources/pkeys/add (create empty)', () => {
   it('creates an empty partition with default QoS', async () => {
-    expect((await client.call('POST', `${PKEYS}/add`, { body: { pkey: '0x10' } })).status).toBe(200);
-    const res = await client.call('GET', `${PKEYS}/0x10?guids_data=true&qos_conf=true`);
+    expect((await fixture.client.call('POST', `${PKEYS}/add`, { body: { pkey: '0x10' } })).status).toBe(200);
+    const res = await fixture.client.call('GET', `${PKEYS}/0x10?guids_data=true&qos_conf=true`);
     expect(res.json()).toEqual({
       partition: 'api_pkey_0x10',
       ip_over_ib: true,
@@ -41,8 +31,8 @@ describe('POST /resources/pkeys/add (create empty)', () => {
       ip_over_ib: false,
       partition_name: 'tenant_a',
     };
-    expect((await client.call('POST', `${PKEYS}/add/`, { body })).status).toBe(200);
-    const res = await client.call('GET', `${PKEYS}/0x11?qos_conf=true`);
+    expect((await fixture.client.call('POST', `${PKEYS}/add/`, { body })).status).toBe(200);
+    const res = await fixture.client.call('GET', `${PKEYS}/0x11?qos_conf=true`);
     expect(res.json()).toEqual({
       partition: 'tenant_a',
       ip_over_ib: false,
@@ -60,16 +50,16 @@ describe('POST /resources/pkeys/add (create empty)', () => {
     ['partition name with a space', { pkey: '0x12', partition_name: 'a b' }],
     ['management pkey', { pkey: '0x7fff' }],
   ])('rejects %s with 400', async (_name, body) => {
-    expect((await client.call('POST', `${PKEYS}/add`, { body })).status).toBe(400);
-    expect(sim.snapshot()).toEqual({});
+    expect((await fixture.client.call('POST', `${PKEYS}/add`, { body })).status).toBe(400);
+    expect(fixture.sim.snapshot()).toEqual({});
   });
 });
 
 describe('DELETE /resources/pkeys/<pkey> and PUT /resources/pkeys/qos_conf', () => {
   it('deletes a partition with its members', async () => {
-    sim.seed('0x5', [G1, G2]);
-    expect((await client.call('DELETE', `${PKEYS}/0x0005`)).status).toBe(200);
-    expect(sim.snapshot()).toEqual({});
+    fixture.sim.seed('0x5', [G1, G2]);
+    expect((await fixture.client.call('DELETE', `${PKEYS}/0x0005`)).status).toBe(200);
+    expect(fixture.sim.snapshot()).toEqual({});
   });
 
   it.each([
@@ -77,14 +67,14 @@ describe('DELETE /resources/pkeys/<pkey> and PUT /resources/pkeys/qos_conf', () 
     ['0x0', 400],
     ['0x5', 200],
   ])('DELETE of pkey %s with nothing there answers %i', async (pkey, status) => {
-    expect((await client.call('DELETE', `${PKEYS}/${pkey}`)).status).toBe(status);
+    expect((await fixture.client.call('DELETE', `${PKEYS}/${pkey}`)).status).toBe(status);
   });
 
   it.each(['PUT', 'POST'])('updates QoS with %s', async (method) => {
-    sim.seed('0x5', [G1]);
+    fixture.sim.seed('0x5', [G1]);
     const body = { pkey: '0x5', mtu_limit: 4, service_level: 15, rate_limit: 300 };
-    expect((await client.call(method, `${PKEYS}/qos_conf`, { body })).status).toBe(200);
-    const res = await client.call('GET', `${PKEYS}/0x5?qos_conf=true`);
+    expect((await fixture.client.call(method, `${PKEYS}/qos_conf`, { body })).status).toBe(200);
+    const res = await fixture.client.call('GET', `${PKEYS}/0x5?qos_conf=true`);
     expect((res.json() as { qos_conf: unknown }).qos_conf).toEqual({
       mtu_limit: 4,
       service_level: 15,
@@ -97,7 +87,7 @@ describe('DELETE /resources/pkeys/<pkey> and PUT /resources/pkeys/qos_conf', () 
     ['bad mtu', { pkey: '0x5', mtu_limit: 1 }, 400],
     ['management pkey', { pkey: '0x7fff', mtu_limit: 4 }, 400],
   ])('QoS update with %s answers %i', async (_name, body, status) => {
-    sim.seed('0x5', [G1]);
-    expect((await client.call('PUT', `${PKEYS}/qos_conf`, { body })).status).toBe(status);
+    fixture.sim.seed('0x5', [G1]);
+    expect((await fixture.client.call('PUT', `${PKEYS}/qos_conf`, { body })).status).toBe(status);
   });
 });

@@ -3,29 +3,19 @@
  * §4, §5): version shapes, one/all PKeys with query flags, knobs for unverified behaviour,
  * unknown routes, and hostile input that must never crash the simulator.
  */
-import type { UfmSimulator } from '../../ufm-simulator';
-import { type SimClient, startHttpsFixture, type HttpsFixture } from './ufm-simulator-client';
+import { useHttpsFixture } from './ufm-simulator-client';
 
 const G1 = '0200000000000001';
 const G2 = '0200000000000002';
 const PKEYS = '/ufmRest/resources/pkeys';
 
-let fixture: HttpsFixture;
-let sim: UfmSimulator;
-let client: SimClient;
-
-beforeAll(async () => {
-  fixture = await startHttpsFixture();
-  ({ sim, client } = fixture);
-});
+const fixture = useHttpsFixture();
 beforeEach(() => {
-  sim.reset();
-  sim.seed('0x5', [G2, G1], { index0: true });
+  fixture.sim.seed('0x5', [G2, G1], { index0: true });
 });
-afterAll(() => fixture.stop());
 
 const get = async (path: string): Promise<[number, unknown]> => {
-  const res = await client.call('GET', path);
+  const res = await fixture.client.call('GET', path);
   return [res.status, res.status === 200 ? res.json() : res.text];
 };
 const members = [
@@ -39,7 +29,7 @@ describe('GET /app/ufm_version', () => {
     ['pre-6.18', ['ufm_release_version']],
     ['6.18+', ['ibdiagnet', 'mft', 'opensm', 'plugins', 'sharp', 'telemetry', 'ufm_release_version', 'ufm_webui']],
   ] as const)('answers the %s shape', async (shape, keys) => {
-    sim.setKnobs({ versionShape: shape });
+    fixture.sim.setKnobs({ versionShape: shape });
     const [status, body] = await get('/ufmRest/app/ufm_version');
     expect(status).toBe(200);
     expect(Object.keys(body as object).sort()).toEqual(keys);
@@ -65,7 +55,7 @@ describe('GET /resources/pkeys/<pkey>', () => {
     ['pre-6.18', { partition: 'management', ip_over_ib: true, guids: [] }],
     ['6.18+', { partition: 'management', ip_over_ib: true, index0: false, membership: 'limited', guids: [] }],
   ] as const)('0x7fff always exists (%s shape)', async (shape, expected) => {
-    sim.setKnobs({ versionShape: shape });
+    fixture.sim.setKnobs({ versionShape: shape });
     expect(await get(`${PKEYS}/0x7FFF?guids_data=true`)).toEqual([200, expected]);
   });
 
@@ -73,13 +63,13 @@ describe('GET /resources/pkeys/<pkey>', () => {
     ['200-empty', 200],
     ['404', 404],
   ] as const)('an unknown pkey with unknownPkeyGet=%s answers %i {}', async (knob, status) => {
-    sim.setKnobs({ unknownPkeyGet: knob });
-    const res = await client.call('GET', `${PKEYS}/0x6?guids_data=true`);
+    fixture.sim.setKnobs({ unknownPkeyGet: knob });
+    const res = await fixture.client.call('GET', `${PKEYS}/0x6?guids_data=true`);
     expect([res.status, res.json()]).toEqual([status, {}]);
   });
 
   it.each(['0xzz', '0x0', '0x8000', '5', '%E0%A4%A'])('rejects pkey %s with 400', async (pkey) => {
-    expect((await client.call('GET', `${PKEYS}/${pkey}`)).status).toBe(400);
+    expect((await fixture.client.call('GET', `${PKEYS}/${pkey}`)).status).toBe(400);
   });
 });
 
@@ -113,7 +103,7 @@ describe('GET /resources/pkeys (list)', () => {
     [true, { partition: 'api_pkey_0x5', ip_over_ib: true, qos_conf: defaultQos }],
     [false, { partition: 'api_pkey_0x5', ip_over_ib: true, guids: members, qos_conf: defaultQos }],
   ])('both flags with listBothQueryBug=%s', async (bug, expected) => {
-    sim.setKnobs({ listBothQueryBug: bug });
+    fixture.sim.setKnobs({ listBothQueryBug: bug });
     const [, body] = await get(`${PKEYS}/?guids_data=true&qos_conf=true`);
     expect((body as Record<string, unknown>)['0x5']).toEqual(expected);
   });
@@ -122,8 +112,8 @@ describe('GET /resources/pkeys (list)', () => {
     [false, []],
     [true, [{ guid: 'f452140300a0b0c0', index0: false, membership: 'limited' }]],
   ])('managementPortsListed=%s decides what 0x7fff lists', async (listed, guids) => {
-    sim.seedPorts(['F452140300A0B0C0']);
-    sim.setKnobs({ managementPortsListed: listed });
+    fixture.sim.seedPorts(['F452140300A0B0C0']);
+    fixture.sim.setKnobs({ managementPortsListed: listed });
     const [, body] = await get(`${PKEYS}/?guids_data=true`);
     expect((body as Record<string, { guids: unknown }>)['0x7fff']?.guids).toEqual(guids);
   });
@@ -133,7 +123,7 @@ describe('GET /resources/pkeys (list)', () => {
   });
 
   it('an emptied partition disappears from the list', async () => {
-    await client.call('DELETE', `${PKEYS}/0x5/guids/${G1},${G2}`);
+    await fixture.client.call('DELETE', `${PKEYS}/0x5/guids/${G1},${G2}`);
     expect(await get(`${PKEYS}?guids_data=true`)).toEqual([200, { '0x7fff': { ...management, guids: [] } }]);
   });
 });
@@ -145,15 +135,15 @@ describe('routing and protocol edges', () => {
     ['unsupported method', 'PATCH', PKEYS, 405],
     ['non-existent /pkeys/delete', 'POST', `${PKEYS}/delete`, 405],
   ])('%s answers %i with an HTML body', async (_name, method, path, status) => {
-    const res = await client.call(method, path);
+    const res = await fixture.client.call(method, path);
     expect(res.status).toBe(status);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
     expect(() => res.json()).toThrow();
   });
 
   it('the same tree is served under every prefix (auth aside)', async () => {
-    const token = sim.issueToken();
-    const res = await client.call('GET', `/ufmRestV3/resources/pkeys/0x5?guids_data=true`, {
+    const token = fixture.sim.issueToken();
+    const res = await fixture.client.call('GET', `/ufmRestV3/resources/pkeys/0x5?guids_data=true`, {
       headers: { authorization: `Basic ${token}` },
     });
     expect(res.json()).toEqual((await get(`${PKEYS}/0x5?guids_data=true`))[1]);
@@ -161,15 +151,15 @@ describe('routing and protocol edges', () => {
 
   it('answers a request line above Apache’s 8190 bytes with 414', async () => {
     const guids = Array.from({ length: 600 }, (_, i) => `0200000000${i.toString(16).padStart(6, '0')}`);
-    const res = await client.call('DELETE', `${PKEYS}/0x5/guids/${guids.join(',')}`);
+    const res = await fixture.client.call('DELETE', `${PKEYS}/0x5/guids/${guids.join(',')}`);
     expect(res.status).toBe(414);
-    expect(sim.members('0x5')).toEqual([G1, G2]);
+    expect(fixture.sim.members('0x5')).toEqual([G1, G2]);
   });
 
   it('answers a body above the bound with 413', async () => {
     const body = JSON.stringify({ pkey: '0x6', guids: [G1], pad: 'x'.repeat(1024 * 1024) });
-    expect((await client.call('POST', PKEYS, { body })).status).toBe(413);
-    expect(sim.members('0x6')).toEqual([]);
+    expect((await fixture.client.call('POST', PKEYS, { body })).status).toBe(413);
+    expect(fixture.sim.members('0x6')).toEqual([]);
   });
 });
 
@@ -189,10 +179,10 @@ describe('hostile bodies', () => {
       200,
     ],
   ])('%s answers %i and the simulator keeps serving', async (_name, body, status) => {
-    const res = await client.call('POST', PKEYS, { body, headers: { 'content-type': 'application/json' } });
+    const res = await fixture.client.call('POST', PKEYS, { body, headers: { 'content-type': 'application/json' } });
     expect(res.status).toBe(status);
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
-    expect(sim.members('0x6')).toEqual(status === 200 ? [G1] : []);
-    expect((await client.call('GET', '/ufmRest/app/ufm_version')).status).toBe(200);
+    expect(fixture.sim.members('0x6')).toEqual(status === 200 ? [G1] : []);
+    expect((await fixture.client.call('GET', '/ufmRest/app/ufm_version')).status).toBe(200);
   });
 });
