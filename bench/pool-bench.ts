@@ -5,26 +5,15 @@
 import { GuidPool } from '../domain/guid-pool';
 import { DEFAULT_GUID_RANGE, parseGuidRange } from '../domain/guid-range';
 import { formatGuid, parseGuid } from '../domain/guid';
+import { mulberry32 } from '../ufm-simulator/seeded-random';
 
 const LOOP = 1_000_000;
 const STATE_GUIDS = 100_000;
 const FRAGMENTED_SIZE = Number(process.env.FRAGMENTED_SIZE ?? 500_000);
 
-/** mulberry32: tiny, seeded, good enough to scatter releases. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 /** Pod-UID shaped owners (`<uuid>_<network>_<iface>`), as the pool workflows will see them. */
 function ownerFactory(seed: number): (index: number) => string {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   const hex = (digits: number) => Array.from({ length: digits }, () => Math.floor(random() * 16).toString(16)).join('');
   const networks = ['ib-net', 'ib-storage', 'ib-compute'];
   // join() yields a flat string, as JSON.parse would, rather than a rope of template parts.
@@ -79,7 +68,7 @@ function benchEmptyPool(): void {
 }
 
 function benchFragmentedPool(): void {
-  const random = seededRandom(42);
+  const random = mulberry32(42);
   const start = parseGuid('02:00:00:00:00:00:00:00');
   const range = parseGuidRange(formatGuid(start), formatGuid(start + BigInt(FRAGMENTED_SIZE) - 1n));
   collect();
@@ -138,7 +127,7 @@ function describeState(label: string, pool: GuidPool): void {
 
 function benchStateSize(): void {
   const owner = ownerFactory(7);
-  const random = seededRandom(99);
+  const random = mulberry32(99);
   const range = parseGuidRange('02:00:00:00:00:00:00:00', '02:00:00:00:00:ff:ff:ff');
   console.log(`serialised state at ${STATE_GUIDS.toLocaleString('en-US')} GUIDs (JSON bytes):`);
 

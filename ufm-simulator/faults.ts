@@ -3,6 +3,7 @@
  * and a seeded generator for `probability` and jitter, so a run with the same seed repeats.
  */
 import type { FaultKind, FaultRule } from './types';
+import { mulberry32 } from './seeded-random';
 
 const KINDS: readonly FaultKind[] = [
   'latency',
@@ -170,16 +171,4 @@ function integerField(value: unknown, name: string, min: number, max: number): n
     throw new Error(`fault ${name} must be an integer within ${min}..${max}`);
   }
   return value;
-}
-
-// Small, well-known 32-bit generator: deterministic per seed, good enough for test scheduling.
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
