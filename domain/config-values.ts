@@ -9,7 +9,8 @@ import { REDACTED, Secret } from './secret';
 /** An environment snapshot: `process.env` or a test's literal object. */
 export type Env = Readonly<Record<string, string | undefined>>;
 
-const DECIMAL = /^\d{1,9}(\.\d{1,6})?$/;
+// Go's strconv (upstream's env library) accepts a leading `+`.
+const DECIMAL = /^\+?\d{1,9}(\.\d{1,6})?$/;
 const HOST_LABEL = /^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/;
 const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
 const LINE_BREAK = /[\r\n]/;
@@ -33,18 +34,28 @@ export function parseSeconds(name: string, value: string, minMs: number, maxMs: 
   return ms;
 }
 
-/** Parses a TCP port 1-65535 written as plain decimal digits. @throws ConfigError otherwise. */
-export function parsePort(name: string, value: string): number {
-  const port = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
-  if (!(port >= 1 && port <= 65535)) throw new ConfigError(name, value, 'a TCP port number between 1 and 65535');
+/**
+ * Parses a TCP port 1-65535 in decimal digits, optionally with a leading `+` (Go's `strconv.Atoi`);
+ * `allowZero` admits 0, which upstream's UFM plugin reads as "the schema's default port".
+ * @throws ConfigError otherwise.
+ */
+export function parsePort(name: string, value: string, allowZero = false): number {
+  const port = /^\+?\d{1,5}$/.test(value) ? Number(value) : NaN;
+  const min = allowZero ? 0 : 1;
+  if (!(port >= min && port <= 65535)) {
+    throw new ConfigError(name, value, `a TCP port number between ${min} and 65535`);
+  }
   return port;
 }
 
-/** Parses `true`/`false`/`1`/`0` in any case. @throws ConfigError otherwise (including empty). */
+/**
+ * Parses a boolean as Go's `strconv.ParseBool` does (`1`, `t`, `true`, `0`, `f`, `false`), in any case.
+ * @throws ConfigError otherwise (including empty).
+ */
 export function parseBoolean(name: string, value: string): boolean {
   const lower = value.toLowerCase();
-  if (lower === 'true' || lower === '1') return true;
-  if (lower === 'false' || lower === '0') return false;
+  if (lower === 'true' || lower === 't' || lower === '1') return true;
+  if (lower === 'false' || lower === 'f' || lower === '0') return false;
   throw new ConfigError(name, value, 'true or false (or 1 or 0)');
 }
 
@@ -99,6 +110,20 @@ export function parseText(name: string, value: string, expected: string, secret 
   if (value.trim() !== value) throw new ConfigError(name, echo, `${expected} without surrounding spaces`);
   if (/\p{Cc}/u.test(value)) throw new ConfigError(name, echo, `${expected} without control characters`);
   return value;
+}
+
+/**
+ * Wraps a password verbatim: spaces, punctuation and any Unicode are legal in basic auth, as upstream
+ * accepts them. Only an empty value and a line break are refused: a line break is what `echo` into a
+ * Secret leaves behind, and UFM would reject every request with it. Never echoes the value.
+ * @throws ConfigError.
+ */
+export function parsePassword(name: string, value: string, expected: string): Secret {
+  if (value.length === 0) throw new ConfigError(name, '', `${expected} (it is empty)`);
+  if (LINE_BREAK.test(value)) {
+    throw new ConfigError(name, REDACTED, `${expected} on one line (a trailing newline from \`echo\` into a Secret?)`);
+  }
+  return new Secret(value);
 }
 
 /** Wraps a validated credential; its value never appears in the thrown error. @throws ConfigError. */

@@ -7,7 +7,7 @@
  * and what was expected. One precise error is what an operator fixing a ConfigMap needs; a second
  * mistake surfaces on the next start, in well under a second.
  */
-import { ConfigError, InvalidGuidRangeError } from './errors';
+import { ConfigError, InvalidGuidRangeError, InvalidPKeyError } from './errors';
 import { DEFAULT_GUID_RANGE_END, DEFAULT_GUID_RANGE_START, parseGuidRange, type GuidRange } from './guid-range';
 import {
   parseBoolean,
@@ -16,12 +16,14 @@ import {
   parseHostPort,
   parsePort,
   parseSeconds,
+  parsePassword,
   parseSecret,
   parseText,
   readOptional,
   type Env,
 } from './config-values';
 import { REDACTED, type Secret } from './secret';
+import { normalizePKey, type PKeyString } from './pkey';
 
 export type { Env } from './config-values';
 
@@ -36,7 +38,8 @@ export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
 export const DEFAULT_TEMPORAL_NAMESPACE = 'default';
 export const DEFAULT_TEMPORAL_TASK_QUEUE = 'ib-kubernetes';
 
-const PLUGIN_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+// Upstream opens `<path>/<name>.so` with any name; we keep names that cannot leave the plugin directory.
+const PLUGIN_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----\s*[A-Za-z0-9+/=\s]+?-----END CERTIFICATE-----/g;
 
 /** Temporal TLS settings; files are recorded as paths, read by the entry point. */
@@ -67,7 +70,20 @@ export interface Config {
   /** `DAEMON_PERIODIC_UPDATE` in ms: the longest a PKey join/leave may wait to be batched. */
   readonly periodicUpdateMs: number;
   readonly guidPool: GuidRange;
+  /** How pods' GUIDs join partitions (the production forks' variables, upstream `pkg/config`). */
+  readonly partitions: PartitionConfig;
   readonly temporal: TemporalConfig;
+}
+
+/** Partition settings beyond the NAD's own `pkey`. */
+export interface PartitionConfig {
+  /**
+   * `DEFAULT_LIMITED_PARTITION`, canonical (`0x7ff`): every GUID that joins a pod's PKey also joins
+   * this existing partition as a limited member. Unset: no second join.
+   */
+  readonly limitedPKey?: PKeyString;
+  /** `ENABLE_INDEX0_FOR_PRIMARY_PKEY` (default true, upstream's hard-coded value): `index0` of the primary join. */
+  readonly index0ForPrimary: boolean;
 }
 
 /** UFM connection settings (upstream `UFMConfig`). */
@@ -96,13 +112,13 @@ export function parseConfig(env: Env): Readonly<Config> {
     throw new ConfigError(
       'DAEMON_SM_PLUGIN',
       smPlugin ?? '',
-      'a plugin name: ufm, noop, or a user plugin file name (lower-case letters, digits, - and _)',
+      'a plugin name: ufm, noop, or a user plugin file name (letters, digits, - and _)',
     );
   }
-  const pluginPath = env.DAEMON_SM_PLUGIN_PATH;
+  const pluginPath = readOptional(env, 'DAEMON_SM_PLUGIN_PATH');
   const smPluginPath =
     pluginPath === undefined ? DEFAULT_PLUGIN_PATH : parseFilePath('DAEMON_SM_PLUGIN_PATH', pluginPath);
-  const periodic = env.DAEMON_PERIODIC_UPDATE;
+  const periodic = readOptional(env, 'DAEMON_PERIODIC_UPDATE');
   const periodicUpdateMs =
     periodic === undefined
       ? DEFAULT_PERIODIC_UPDATE_MS
@@ -112,6 +128,7 @@ export function parseConfig(env: Env): Readonly<Config> {
     smPluginPath,
     periodicUpdateMs,
     guidPool: parseGuidPool(env),
+    partitions: parsePartitions(env),
     temporal: parseTemporal(env),
   });
 }
@@ -125,17 +142,20 @@ export function parseConfig(env: Env): Readonly<Config> {
 export function parseUfmConfig(env: Env): Readonly<UfmConfig> {
   const username = parseText('UFM_USERNAME', env.UFM_USERNAME ?? '', 'the UFM user name');
   if (username.includes(':')) throw new ConfigError('UFM_USERNAME', username, 'a user name without ":" (basic auth)');
-  const password = parseSecret('UFM_PASSWORD', env.UFM_PASSWORD ?? '', 'the UFM password');
+  const password = parsePassword('UFM_PASSWORD', env.UFM_PASSWORD ?? '', 'the UFM password');
   const address = parseHost('UFM_ADDRESS', env.UFM_ADDRESS ?? '');
-  const schema = (env.UFM_HTTP_SCHEMA ?? '').toLowerCase();
+  const schema = (readOptional(env, 'UFM_HTTP_SCHEMA') ?? '').toLowerCase();
   // Upstream lower-cases the schema and treats empty as https.
   if (schema !== '' && schema !== 'https' && schema !== 'http') {
     throw new ConfigError('UFM_HTTP_SCHEMA', env.UFM_HTTP_SCHEMA ?? '', 'https or http');
   }
   const httpSchema = schema === 'http' ? 'http' : 'https';
-  const port = env.UFM_PORT === undefined ? (httpSchema === 'https' ? 443 : 80) : parsePort('UFM_PORT', env.UFM_PORT);
+  // Upstream: an unset, empty or zero port means the schema's default.
+  const rawPort = readOptional(env, 'UFM_PORT');
+  const givenPort = rawPort === undefined ? 0 : parsePort('UFM_PORT', rawPort, true);
+  const port = givenPort !== 0 ? givenPort : httpSchema === 'https' ? 443 : 80;
   const certificate = parseCertificate(readOptional(env, 'UFM_CERTIFICATE'));
-  const timeout = env.UFM_REQUEST_TIMEOUT;
+  const timeout = readOptional(env, 'UFM_REQUEST_TIMEOUT');
   const requestTimeoutMs =
     timeout === undefined ? DEFAULT_UFM_REQUEST_TIMEOUT_MS : parseSeconds('UFM_REQUEST_TIMEOUT', timeout, 10, 600_000);
   const config: UfmConfig = { username, password, address, httpSchema, port, requestTimeoutMs };
@@ -150,6 +170,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     smPluginPath: config.smPluginPath,
     periodicUpdateMs: config.periodicUpdateMs,
     guidPool: { start: config.guidPool.start, end: config.guidPool.end },
+    partitions: { ...config.partitions },
     temporal: {
       address: temporal.address,
       namespace: temporal.namespace,
@@ -175,8 +196,8 @@ export function describeUfmConfig(config: UfmConfig): Record<string, unknown> {
 
 // One rule for the range, `parseGuidRange` (upstream `guid_pool.go`), reported against the variable at fault.
 function parseGuidPool(env: Env): GuidRange {
-  const start = env.GUID_POOL_RANGE_START ?? DEFAULT_GUID_RANGE_START;
-  const end = env.GUID_POOL_RANGE_END ?? DEFAULT_GUID_RANGE_END;
+  const start = readOptional(env, 'GUID_POOL_RANGE_START') ?? DEFAULT_GUID_RANGE_START;
+  const end = readOptional(env, 'GUID_POOL_RANGE_END') ?? DEFAULT_GUID_RANGE_END;
   try {
     return parseGuidRange(start, end);
   } catch (error) {
@@ -186,15 +207,32 @@ function parseGuidPool(env: Env): GuidRange {
   }
 }
 
+function parsePartitions(env: Env): PartitionConfig {
+  const index0 = readOptional(env, 'ENABLE_INDEX0_FOR_PRIMARY_PKEY');
+  const index0ForPrimary = index0 === undefined ? true : parseBoolean('ENABLE_INDEX0_FOR_PRIMARY_PKEY', index0);
+  const limited = readOptional(env, 'DEFAULT_LIMITED_PARTITION');
+  if (limited === undefined) return { index0ForPrimary };
+  try {
+    return { limitedPKey: normalizePKey(limited), index0ForPrimary };
+  } catch (error) {
+    if (!(error instanceof InvalidPKeyError)) throw error;
+    throw new ConfigError('DEFAULT_LIMITED_PARTITION', limited, `a partition key, e.g. 0x7ff (${error.reason})`);
+  }
+}
+
 function parseTemporal(env: Env): TemporalConfig {
-  const address = parseHostPort('TEMPORAL_ADDRESS', env.TEMPORAL_ADDRESS ?? DEFAULT_TEMPORAL_ADDRESS);
+  const address = parseHostPort('TEMPORAL_ADDRESS', readOptional(env, 'TEMPORAL_ADDRESS') ?? DEFAULT_TEMPORAL_ADDRESS);
   const namespace = parseText(
     'TEMPORAL_NAMESPACE',
-    env.TEMPORAL_NAMESPACE ?? DEFAULT_TEMPORAL_NAMESPACE,
+    readOptional(env, 'TEMPORAL_NAMESPACE') ?? DEFAULT_TEMPORAL_NAMESPACE,
     'a namespace',
   );
   if (namespace.length > 255) throw new ConfigError('TEMPORAL_NAMESPACE', namespace, 'at most 255 characters');
-  const taskQueue = parseText('TEMPORAL_TASK_QUEUE', env.TEMPORAL_TASK_QUEUE ?? DEFAULT_TEMPORAL_TASK_QUEUE, 'a name');
+  const taskQueue = parseText(
+    'TEMPORAL_TASK_QUEUE',
+    readOptional(env, 'TEMPORAL_TASK_QUEUE') ?? DEFAULT_TEMPORAL_TASK_QUEUE,
+    'a name',
+  );
   if (taskQueue.length > 1000) throw new ConfigError('TEMPORAL_TASK_QUEUE', taskQueue, 'at most 1000 characters');
   const rawKey = readOptional(env, 'TEMPORAL_API_KEY');
   const apiKey = rawKey === undefined ? undefined : parseSecret('TEMPORAL_API_KEY', rawKey, 'an API key');
@@ -219,7 +257,7 @@ function parseTemporalTls(env: Env, hasApiKey: boolean): TemporalTlsConfig {
     const missing = files.certPath === undefined ? 'TEMPORAL_TLS_CERT' : 'TEMPORAL_TLS_KEY';
     throw new ConfigError(missing, '', 'a path: a client certificate and its key are given together');
   }
-  const flag = env.TEMPORAL_TLS;
+  const flag = readOptional(env, 'TEMPORAL_TLS');
   const explicit = flag === undefined ? undefined : parseBoolean('TEMPORAL_TLS', flag);
   if (explicit === false && Object.keys(files).length > 0) {
     throw new ConfigError('TEMPORAL_TLS', flag ?? '', `true, since ${Object.keys(files).join(', ')} is set`);

@@ -15,7 +15,7 @@
  * Decoding validates everything, so hostile or corrupted state is rejected with a clear error
  * instead of producing a pool that could hand one GUID to two owners.
  */
-import { InvalidGuidRangeError, InvalidPoolStateError } from './errors';
+import { describeValue, InvalidGuidRangeError, InvalidPoolStateError } from './errors';
 import { formatGuid } from './guid';
 import { getGuidRangeBounds } from './guid-range';
 import type { GuidBounds, GuidRange } from './guid-range';
@@ -101,7 +101,7 @@ export function encodeGuidPoolState(snapshot: GuidPoolSnapshot): GuidPoolState {
 export function decodeGuidPoolState(state: unknown): GuidPoolSnapshot {
   if (typeof state !== 'object' || state === null || Array.isArray(state)) fail('not an object');
   const raw = state as Record<string, unknown>;
-  if (raw.version !== GUID_POOL_STATE_VERSION) fail(`unsupported version ${JSON.stringify(raw.version)}`);
+  if (raw.version !== GUID_POOL_STATE_VERSION) fail(`unsupported version ${shown(raw.version)}`);
   const { range, bounds } = decodeRange(raw.range);
   const cursor = bounds.start + parseOffset(raw.cursor, 'cursor');
   if (cursor > bounds.end) fail('cursor is outside the range');
@@ -160,7 +160,8 @@ function decodeOwners(value: unknown, tails: string[], bounds: GuidBounds, runs:
   let runIndex = 0;
   for (const entry of value) {
     const match = typeof entry === 'string' ? OWNER_ENTRY.exec(entry) : null;
-    if (match === null) fail(`malformed owner entry ${JSON.stringify(String(entry).slice(0, 60))}`);
+    // describeValue: a hostile entry such as {"toString":0} must not run (or break) our message code.
+    if (match === null) fail(`malformed owner entry ${shown(entry)}`);
     const delta = parseBase36(match[1]!);
     if (previous !== undefined && delta < 1n) fail('owner entries must be in strictly ascending GUID order');
     const guid = (previous ?? bounds.start) + delta;
@@ -229,6 +230,11 @@ function unpackUuid(packed: string): string {
   }
   const hex = groups.join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** A clipped rendering of a hostile value that runs none of its code (no toString, no toJSON). */
+function shown(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value.slice(0, 60)) : describeValue(value).slice(0, 60);
 }
 
 function fail(reason: string): never {

@@ -55,19 +55,21 @@ export function decodeElement(tree: JsonTree, index: number): { raw: JsonObject;
   if (!(tree instanceof JsonEntries)) {
     throw new ElementDecodeError(`element ${index}: expected an object, got ${jsonTypeName(tree)}`);
   }
-  const slots: Array<readonly [string, JsonValue] | undefined> = [];
+  // Each member's slot holds its key and, for an unknown key, its value; a known field's value is
+  // resolved once at the end, so a field repeated k times costs O(total size), not O(k²).
+  const slots: Array<readonly [string, JsonValue | Accumulated] | undefined> = [];
   const slotOf = new Map<string, number>();
-  const effective = new Map<KnownElementField, JsonValue>();
+  const effective = new Map<KnownElementField, Accumulated>();
 
   for (const [key, value] of tree.entries) {
     const field = knownFieldOf(key);
     const group = field === undefined ? `key:${key}` : `field:${field}`;
-    let stored: JsonValue;
+    let stored: JsonValue | Accumulated;
     if (field === undefined) {
       stored = toJsonValue(value);
     } else {
       checkField(field, value, `element ${index}: field ${JSON.stringify(key)}`);
-      stored = combine(KIND[field], effective.get(field), toJsonValue(value));
+      stored = accumulate(KIND[field], effective.get(field), toJsonValue(value));
       effective.set(field, stored);
     }
     const previous = slotOf.get(group);
@@ -77,19 +79,41 @@ export function decodeElement(tree: JsonTree, index: number): { raw: JsonObject;
   }
 
   const namespace = effective.get('namespace');
+  const kept = slots.filter((slot) => slot !== undefined).map(([key, value]) => [key, resolve(value)] as const);
   return {
-    raw: plainObject(slots.filter((slot) => slot !== undefined)),
-    namespace: typeof namespace === 'string' ? namespace : '',
+    raw: plainObject(kept),
+    namespace: namespace?.value !== undefined && typeof namespace.value === 'string' ? namespace.value : '',
   };
 }
 
-/** Go's value for a field after one more occurrence. */
-function combine(kind: Kind, before: JsonValue | undefined, next: JsonValue): JsonValue {
-  if (next === null) return kind === 'string' && before !== undefined ? before : null;
-  if ((kind === 'cniArgs' || kind === 'bandwidth') && isJsonObject(before) && isJsonObject(next)) {
-    return plainObject([...Object.entries(before), ...Object.entries(next)]);
+/**
+ * A known field's value so far. For an object field merged across occurrences, `entries` collects
+ * the members of every occurrence in order (the last of a repeated key wins when resolved).
+ */
+class Accumulated {
+  constructor(
+    readonly value: JsonValue,
+    readonly entries?: Array<readonly [string, JsonValue]>,
+  ) {}
+}
+
+function resolve(value: JsonValue | Accumulated): JsonValue {
+  if (!(value instanceof Accumulated)) return value;
+  return value.entries ? plainObject(value.entries) : value.value;
+}
+
+/** Go's value for a field after one more occurrence; amortised O(size of `next`). */
+function accumulate(kind: Kind, before: Accumulated | undefined, next: JsonValue): Accumulated {
+  if (next === null) return kind === 'string' && before !== undefined ? before : new Accumulated(null);
+  if ((kind === 'cniArgs' || kind === 'bandwidth') && isJsonObject(next)) {
+    const merged = before?.entries ?? (isJsonObject(before?.value) ? Object.entries(before.value) : undefined);
+    if (merged) {
+      // Go reuses the map (or struct) of the earlier occurrence and sets the new members on it.
+      for (const entry of Object.entries(next)) merged.push(entry);
+      return new Accumulated(next, merged);
+    }
   }
-  return next;
+  return new Accumulated(next);
 }
 
 function checkField(field: KnownElementField, value: JsonTree, where: string): void {

@@ -29,6 +29,7 @@ export function guardPlugin(plugin: SubnetManagerPlugin, logger: PluginLogger): 
   };
   const canonical = (operation: string, pkey: number, guids: readonly string[]) =>
     validateInput(operation, pkey, guids).map((g) => formatGuid(parseUfmGuid(g)));
+  const limited = plugin.addGuidsToLimitedPKey?.bind(plugin);
   return {
     name,
     specVersion: plugin.specVersion,
@@ -37,6 +38,12 @@ export function guardPlugin(plugin: SubnetManagerPlugin, logger: PluginLogger): 
       const list = canonical('addGuidsToPKey', pkey, guids);
       await run('addGuidsToPKey', () => plugin.addGuidsToPKey(pkey, list, options));
     },
+    ...(limited && {
+      addGuidsToLimitedPKey: async (pkey: number, guids: readonly string[], options?: CallOptions) => {
+        const list = canonical('addGuidsToLimitedPKey', pkey, guids);
+        await run('addGuidsToLimitedPKey', () => limited(pkey, list, options));
+      },
+    }),
     removeGuidsFromPKey: async (pkey, guids, options?: CallOptions) => {
       const list = canonical('removeGuidsFromPKey', pkey, guids);
       await run('removeGuidsFromPKey', () => plugin.removeGuidsFromPKey(pkey, list, options));

@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { parseUfmConfig, type Env } from '../domain/config';
+import { parseUfmConfig, type Env, type PartitionConfig } from '../domain/config';
 import { NoopPlugin } from './noop';
 import { guardPlugin } from './guard';
 import type { PluginLogger, SubnetManagerPlugin } from './types';
@@ -23,6 +23,11 @@ export interface LoadPluginOptions {
   /** The environment handed to the plugin (the ufm plugin reads its `UFM_*` settings from it). */
   readonly env: Env;
   readonly logger: PluginLogger;
+  /**
+   * `DEFAULT_LIMITED_PARTITION` and `ENABLE_INDEX0_FOR_PRIMARY_PKEY`, as upstream hands them to its
+   * plugin's `SetConfig`; default: no limited partition, index0 on.
+   */
+  readonly partitions?: PartitionConfig;
 }
 
 /** Base of the errors thrown while loading a plugin; `name` doubles as the failure type. */
@@ -34,9 +39,7 @@ export abstract class PluginLoadError extends Error {
 export class InvalidPluginNameError extends PluginLoadError {
   override readonly name = 'InvalidPluginNameError';
   constructor(readonly plugin: string) {
-    super(
-      `invalid subnet-manager plugin name ${JSON.stringify(plugin.slice(0, 80))}: use lower-case letters, digits, - and _`,
-    );
+    super(`invalid subnet-manager plugin name ${JSON.stringify(plugin.slice(0, 80))}: use letters, digits, - and _`);
   }
 }
 
@@ -74,7 +77,7 @@ export class PluginContractError extends PluginLoadError {
   }
 }
 
-const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 const METHODS = ['validate', 'addGuidsToPKey', 'removeGuidsFromPKey', 'listGuidsInUse'] as const;
 
 /**
@@ -83,8 +86,27 @@ const METHODS = ['validate', 'addGuidsToPKey', 'removeGuidsFromPKey', 'listGuids
  * PluginInitError or PluginContractError for a user plugin.
  */
 export async function loadSubnetManagerPlugin(name: string, opts: LoadPluginOptions): Promise<SubnetManagerPlugin> {
-  if (name === 'ufm') return new UfmPlugin(parseUfmConfig(opts.env), { logger: opts.logger });
+  const partitions = opts.partitions ?? { index0ForPrimary: true };
+  if (name === 'ufm') {
+    const index0ForPrimary = partitions.index0ForPrimary;
+    return new UfmPlugin(parseUfmConfig(opts.env), { logger: opts.logger, index0ForPrimary });
+  }
   if (name === 'noop') return new NoopPlugin({ logger: opts.logger });
+  const plugin = await loadUserPlugin(name, opts, partitions);
+  if (partitions.limitedPKey !== undefined && plugin.addGuidsToLimitedPKey === undefined) {
+    throw new PluginContractError(
+      name,
+      `DEFAULT_LIMITED_PARTITION is set (${partitions.limitedPKey}) but the plugin has no addGuidsToLimitedPKey`,
+    );
+  }
+  return plugin;
+}
+
+async function loadUserPlugin(
+  name: string,
+  opts: LoadPluginOptions,
+  partitions: PartitionConfig,
+): Promise<SubnetManagerPlugin> {
   if (!NAME.test(name)) throw new InvalidPluginNameError(name);
   const directory = path.resolve(opts.pluginPath);
   const file = path.join(directory, `${name}.js`);
@@ -104,12 +126,12 @@ export async function loadSubnetManagerPlugin(name: string, opts: LoadPluginOpti
   if (!initialize) {
     throw new PluginContractError(
       name,
-      'the module exports neither an initialize(env, logger) function nor a default one',
+      'the module exports neither an initialize(env, logger, settings) function nor a default one',
     );
   }
   let plugin: unknown;
   try {
-    plugin = await initialize(opts.env, opts.logger);
+    plugin = await initialize(opts.env, opts.logger, partitions);
   } catch (error) {
     throw new PluginInitError(name, 'initialize', describe(error));
   }
@@ -138,12 +160,14 @@ export function checkConformance(plugin: string, value: unknown): asserts value 
   for (const method of METHODS) {
     if (typeof record[method] !== 'function') throw new PluginContractError(plugin, `"${method}" must be a function`);
   }
-  if (record.close !== undefined && typeof record.close !== 'function') {
-    throw new PluginContractError(plugin, '"close" must be a function when present');
+  for (const optional of ['close', 'addGuidsToLimitedPKey'] as const) {
+    if (record[optional] !== undefined && typeof record[optional] !== 'function') {
+      throw new PluginContractError(plugin, `"${optional}" must be a function when present`);
+    }
   }
 }
 
-type Initialize = (env: Env, logger: PluginLogger) => unknown;
+type Initialize = (env: Env, logger: PluginLogger, settings: PartitionConfig) => unknown;
 
 function findInitialize(exported: unknown): Initialize | undefined {
   if (typeof exported === 'function') return exported as Initialize;

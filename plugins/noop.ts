@@ -2,13 +2,12 @@
  * The `noop` subnet-manager plugin (upstream `pkg/sm/plugins/noop/noop.go`): every call succeeds
  * without touching a fabric, for clusters whose partitions are managed elsewhere and for tests.
  *
- * Unlike upstream, whose `ListGuidsInUse` is always empty, it remembers adds and removes in memory so
- * `listGuidsInUse` reflects them; the memory is per process and lost on restart, so with several
- * workers each lists only what it was asked to do — it can never make a GUID look free that a pod
- * holds, since the pool is rebuilt from pod annotations as well. Inputs are validated as the ufm
- * plugin does, so a bad PKey or GUID fails the same way whichever plugin is configured.
+ * Like upstream's, `listGuidsInUse` lists nothing. A listing kept in one process's memory would be
+ * wrong as soon as two workers run (each would see only its own calls, so phantom or missing members),
+ * and the pool is rebuilt from pod annotations anyway. Inputs are validated as the ufm plugin does, so
+ * a bad PKey or GUID fails the same way whichever plugin is configured.
  */
-import { formatGuid, parseUfmGuid, type GuidString } from '../domain/guid';
+import type { GuidString } from '../domain/guid';
 import { formatPKey } from '../domain/pkey';
 import { validateInput } from './input';
 import type { CallOptions, GuidsByPKey, PluginLogger, SubnetManagerPlugin } from './types';
@@ -17,7 +16,6 @@ import type { CallOptions, GuidsByPKey, PluginLogger, SubnetManagerPlugin } from
 export class NoopPlugin implements SubnetManagerPlugin {
   readonly name = 'noop';
   readonly specVersion = '1.0';
-  readonly #members = new Map<number, Set<string>>();
   readonly #logger: PluginLogger;
 
   /** Throws nothing. */
@@ -30,38 +28,28 @@ export class NoopPlugin implements SubnetManagerPlugin {
     this.#logger.info('noop subnet-manager plugin: no fabric is configured');
   }
 
-  /** Records the GUIDs as members. @throws SubnetManagerError `invalid-input` for a bad PKey or GUID. */
+  /** Succeeds without effect. @throws SubnetManagerError `invalid-input` for a bad PKey or GUID. */
   async addGuidsToPKey(pkey: number, guids: readonly GuidString[], _options?: CallOptions): Promise<void> {
-    const ufmGuids = validateInput('addGuidsToPKey', pkey, guids);
-    if (ufmGuids.length === 0) return;
-    const set = this.#members.get(pkey) ?? new Set<string>();
-    for (const guid of ufmGuids) set.add(guid);
-    this.#members.set(pkey, set);
-    this.#logger.debug('noop: added GUIDs to PKey', { pkey: formatPKey(pkey), count: ufmGuids.length });
+    this.#accept('addGuidsToPKey', pkey, guids);
   }
 
-  /** Forgets the GUIDs; non-members are ignored. @throws SubnetManagerError `invalid-input`. */
+  /** Succeeds without effect. @throws SubnetManagerError `invalid-input` for a bad PKey or GUID. */
+  async addGuidsToLimitedPKey(pkey: number, guids: readonly GuidString[], _options?: CallOptions): Promise<void> {
+    this.#accept('addGuidsToLimitedPKey', pkey, guids);
+  }
+
+  /** Succeeds without effect. @throws SubnetManagerError `invalid-input` for a bad PKey or GUID. */
   async removeGuidsFromPKey(pkey: number, guids: readonly GuidString[], _options?: CallOptions): Promise<void> {
-    const ufmGuids = validateInput('removeGuidsFromPKey', pkey, guids);
-    const set = this.#members.get(pkey);
-    if (!set) return;
-    for (const guid of ufmGuids) set.delete(guid);
-    // As UFM does: removing the last member deletes the partition.
-    if (set.size === 0) this.#members.delete(pkey);
-    this.#logger.debug('noop: removed GUIDs from PKey', { pkey: formatPKey(pkey), count: ufmGuids.length });
+    this.#accept('removeGuidsFromPKey', pkey, guids);
   }
 
-  /** What this process added and did not remove, in canonical form. Throws nothing. */
+  /** Nothing, as upstream: no fabric is known. Throws nothing. */
   async listGuidsInUse(_options?: CallOptions): Promise<GuidsByPKey> {
-    const result: GuidsByPKey = {};
-    for (const pkey of [...this.#members.keys()].sort((a, b) => a - b)) {
-      result[formatPKey(pkey)] = [...(this.#members.get(pkey) ?? [])].sort().map((g) => formatGuid(parseUfmGuid(g)));
-    }
-    return result;
+    return {};
   }
 
-  /** Forgets everything. */
-  async close(): Promise<void> {
-    this.#members.clear();
+  #accept(operation: string, pkey: number, guids: readonly GuidString[]): void {
+    const count = validateInput(operation, pkey, guids).length;
+    if (count > 0) this.#logger.debug(`noop: ${operation}`, { pkey: formatPKey(pkey), count });
   }
 }

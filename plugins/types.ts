@@ -23,7 +23,9 @@ export interface CallOptions {
 /**
  * GUIDs that are members of each partition, as the subnet manager reports them: keys are canonical
  * PKeys (`0x5`), values canonical colon-form GUIDs, sorted and unique. A GUID in two partitions is
- * listed under both (upstream's map kept an arbitrary one). The management partition 0x7fff is omitted.
+ * listed under both (upstream's map kept an arbitrary one). The management partition is listed as
+ * `0x7fff` when the subnet manager names members there (port GUIDs): read-only, never ours to change,
+ * but a GUID listed there is in use.
  */
 export type GuidsByPKey = Record<PKeyString, GuidString[]>;
 
@@ -43,7 +45,14 @@ export interface SubnetManagerPlugin {
   validate(options?: CallOptions): Promise<void>;
   /** Makes `guids` full members of `pkey`, creating the partition if needed. @throws SubnetManagerError */
   addGuidsToPKey(pkey: number, guids: readonly GuidString[], options?: CallOptions): Promise<void>;
-  /** Removes `guids` from `pkey`; GUIDs that are not members are ignored. @throws SubnetManagerError */
+  /**
+   * Makes `guids` limited members of the existing partition `pkey` (`DEFAULT_LIMITED_PARTITION`;
+   * upstream `AddGuidsToLimitedPKey`). Never creates it: a missing partition is `not-found`.
+   * Optional for user plugins; the loader refuses a plugin without it when a limited partition is set.
+   * @throws SubnetManagerError
+   */
+  addGuidsToLimitedPKey?(pkey: number, guids: readonly GuidString[], options?: CallOptions): Promise<void>;
+  /** Removes `guids` (full or limited members) from `pkey`; non-members are ignored. @throws SubnetManagerError */
   removeGuidsFromPKey(pkey: number, guids: readonly GuidString[], options?: CallOptions): Promise<void>;
   /** Lists the members of every partition, to rebuild the GUID pool. @throws SubnetManagerError */
   listGuidsInUse(options?: CallOptions): Promise<GuidsByPKey>;

@@ -4,7 +4,7 @@
  * {@link startUfmSimulator}, or run `node build/ufm-simulator/main.js` and use the `/__sim` hooks.
  */
 export { startUfmSimulator } from './server';
-export { generateSelfSignedCert, type GeneratedCert } from './certs';
+export { generateCaSignedCert, generateSelfSignedCert, type GeneratedCert, type IssuedCert } from './certs';
 export { DEFAULT_KNOBS, parseKnobs } from './knobs';
 export { parseFaultRule } from './faults';
 export type {

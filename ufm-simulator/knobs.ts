@@ -4,15 +4,16 @@
  */
 import type { SimulatorKnobs } from './types';
 
-/** Knob values when none are given; each default is the behaviour the reference rates most likely. */
+/** Knob values when none are given: what current UFM is documented or observed to do (reference §5). */
 export const DEFAULT_KNOBS: Readonly<SimulatorKnobs> = Object.freeze({
-  unknownPkeyGet: '200-empty',
-  unknownPkeyRemove: '200',
+  unknownPkeyGet: '404',
+  unknownPkeyRemove: '404',
+  deleteGuidsRoute: 'served',
   unknownGuid: 'accept',
   managementPortsListed: false,
   listBothQueryBug: true,
   versionShape: '6.18+',
-  postMemberships: 'honour',
+  postMemberships: 'ignore',
   maxBodyBytes: 1024 * 1024,
   maxRequestLine: 8190,
   baseLatencyMs: 0,
@@ -34,6 +35,7 @@ const countFrom =
 const CHECKS: Record<keyof SimulatorKnobs, [Check, string]> = {
   unknownPkeyGet: [enumOf('200-empty', '404'), '"200-empty" or "404"'],
   unknownPkeyRemove: [enumOf('200', '404'), '"200" or "404"'],
+  deleteGuidsRoute: [enumOf('served', '405'), '"served" or "405"'],
   unknownGuid: [enumOf('accept', 'reject'), '"accept" or "reject"'],
   managementPortsListed: [isBoolean, 'true or false'],
   listBothQueryBug: [isBoolean, 'true or false'],

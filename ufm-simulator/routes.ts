@@ -96,6 +96,7 @@ function setGuids(ctx: RouteContext): RouteResult {
 }
 
 function removeGuidsInPath(ctx: RouteContext): RouteResult {
+  if (ctx.knobs.deleteGuidsRoute === '405') throw new SimHttpError(405, 'method not allowed');
   const pkey = parsePkey(ctx.params['pkey'], true);
   const guids = [...new Set((ctx.params['guids'] ?? '').split(',').map(parseGuid))];
   ctx.store.removeMembers(pkey, guids);

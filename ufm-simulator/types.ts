@@ -8,10 +8,15 @@
  * limits. Each one is switchable so that clients can be tested against every plausible UFM.
  */
 export interface SimulatorKnobs {
-  /** GET of a PKey that does not exist: `200 {}` (NVIDIA's Rust client, default) or `404` (a mock). */
+  /**
+   * GET of a PKey that does not exist: `404` (default: what NVIDIA's own tooling and current clients
+   * expect, reference §5) or `200 {}` (older UFM, as NVIDIA's Rust client copes with).
+   */
   unknownPkeyGet: '200-empty' | '404';
-  /** Removing GUIDs from, or deleting, a PKey that does not exist: `200` no-op (default) or `404`. */
+  /** Removing GUIDs from, or deleting, a PKey that does not exist: `404` (default, current UFM) or a `200` no-op. */
   unknownPkeyRemove: '200' | '404';
+  /** Whether `DELETE /resources/pkeys/<pkey>/guids/<guids>` is served (default) or answers `405` (an older UFM). */
+  deleteGuidsRoute: 'served' | '405';
   /** Adding a GUID that is not a seeded fabric port: listed as a member (default) or `404`. */
   unknownGuid: 'accept' | 'reject';
   /** Whether the management partition `0x7fff` lists the seeded fabric ports (default: empty list). */
@@ -20,7 +25,10 @@ export interface SimulatorKnobs {
   listBothQueryBug: boolean;
   /** Body of `GET /app/ufm_version`: only `ufm_release_version` (pre-6.18) or with components (default). */
   versionShape: 'pre-6.18' | '6.18+';
-  /** Whether `POST /resources/pkeys` honours per-GUID `memberships` (default) or ignores it as one user saw. */
+  /**
+   * Whether `POST /resources/pkeys` ignores per-GUID `memberships` and applies the request's single
+   * `membership` (default, as UFM 6.19 was observed to; reference §5) or honours them.
+   */
   postMemberships: 'honour' | 'ignore';
   /** Request bodies above this many bytes get `413` (default 1 MiB). */
   maxBodyBytes: number;

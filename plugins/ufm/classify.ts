@@ -59,9 +59,10 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
 }
 
 /**
- * The error for an HTTP status other than 200/201. 401/403 → `unauthorized`, 404 → `not-found`,
- * 408 → `timeout`, 409 → `conflict`, 429 → `http-429`, other 4xx → `bad-request`, 5xx → `http-5xx`,
- * 1xx/2xx/3xx (a redirect to a login page, a 204 with nothing to check) → `bad-response`.
+ * The error for an HTTP status that is not success (2xx). 401/403 → `unauthorized`, 404 → `not-found`,
+ * 408 → `timeout`, 409 → `conflict`, 429 → `http-429`, other 4xx → `bad-request`, 5xx → `http-5xx`.
+ * A redirect to a login page (`location` names one) is `unauthorized`: an expired session or a front
+ * end that wants a login; any other 1xx/3xx is `bad-response`.
  * Throws nothing; returns the error for the caller to throw.
  */
 export function statusError(
@@ -69,14 +70,16 @@ export function statusError(
   status: number,
   body: string,
   retryAfterMs?: number,
+  location?: string,
 ): SubnetManagerError {
-  const code = statusCode(status);
+  const code = statusCode(status, location);
   const details = { status, operation, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
   if (code === 'unauthorized') {
     // The body is Apache's login-failure page; it says nothing the operator needs.
+    const what = status >= 300 && status < 400 ? 'UFM redirected to a login page' : 'UFM rejected the credentials';
     return new SubnetManagerError(
       code,
-      `UFM ${operation} failed: HTTP ${status}: UFM rejected the credentials; check UFM_USERNAME and UFM_PASSWORD`,
+      `UFM ${operation} failed: HTTP ${status}: ${what}; check UFM_USERNAME and UFM_PASSWORD`,
       details,
     );
   }
@@ -88,8 +91,29 @@ export function statusError(
   );
 }
 
-function statusCode(status: number): SubnetManagerErrorCode {
+/**
+ * Checks the 2xx answer to a change (POST, PUT, DELETE). An HTML page is not UFM's answer but that of
+ * something in front of it (a login page for an expired session, a proxy, the web server's 503 page
+ * served with 200; reference §5), so the change is not confirmed: `bad-response`, retryable. Any
+ * other body, empty (204) included, confirms it.
+ * @throws SubnetManagerError `bad-response`.
+ */
+export function checkChangeAnswer(operation: string, status: number, contentType: string, body: string): void {
+  if (!/html/i.test(contentType) && !body.trimStart().startsWith('<')) return;
+  const excerpt = bodyExcerpt(body);
+  throw new SubnetManagerError(
+    'bad-response',
+    `UFM ${operation} not confirmed: HTTP ${status} with an HTML page instead of UFM's answer ` +
+      `(a login page, proxy or error page in front of UFM)${excerpt ? `: ${excerpt}` : ''}`,
+    { status, operation },
+  );
+}
+
+const LOGIN_PAGE = /log-?in|logon|sign-?in|auth|sso/i;
+
+function statusCode(status: number, location?: string): SubnetManagerErrorCode {
   if (status === 401 || status === 403) return 'unauthorized';
+  if (status >= 300 && status < 400 && location !== undefined && LOGIN_PAGE.test(location)) return 'unauthorized';
   if (status === 404) return 'not-found';
   if (status === 408) return 'timeout';
   if (status === 409) return 'conflict';

@@ -12,6 +12,8 @@ import { bodyExcerpt } from './classify';
 
 /** The read-only management partition: listed by UFM, never ours to manage. */
 export const MANAGEMENT_PKEY = 0x7fff;
+/** Its key in a {@link GuidsByPKey} listing. */
+export const MANAGEMENT_PKEY_TEXT = '0x7fff';
 
 /** An entry of a listing that was not understood, with why; safe to log. */
 export interface SkippedEntry {
@@ -72,8 +74,9 @@ export function readUfmVersion(body: Record<string, unknown>): string | undefine
 
 /**
  * Reads the pkey-keyed listing of `GET /resources/pkeys/?guids_data=true`. Keys are read by numeric
- * value (`0x5`, `0x0005`, `0X05` are one partition); 0x7fff is dropped silently; keys outside
- * 0x1–0x7ffe, non-object values, a non-array `guids`, and GUID entries that do not parse are
+ * value (`0x5`, `0x0005`, `0X05` are one partition); the management partition is kept as `0x7fff`
+ * when it has members (a site may list its port GUIDs there, and one inside our pool range is in use); keys outside
+ * 0x1–0x7fff, non-object values, a non-array `guids`, and GUID entries that do not parse are
  * skipped and reported. A missing `guids` means no members. Throws nothing.
  */
 export function parsePKeyListing(body: Record<string, unknown>): PKeyListing {
@@ -81,10 +84,9 @@ export function parsePKeyListing(body: Record<string, unknown>): PKeyListing {
   const skipped: SkippedEntry[] = [];
   for (const [key, value] of Object.entries(body)) {
     const pkey = parseResponsePKey(key);
-    if (pkey === MANAGEMENT_PKEY) continue;
     const shownKey = clip(key);
     if (pkey === undefined) {
-      skipped.push({ pkey: shownKey, reason: 'not a partition key in 0x1-0x7ffe' });
+      skipped.push({ pkey: shownKey, reason: 'not a partition key in 0x1-0x7fff' });
       continue;
     }
     const guids = readMembers(shownKey, value, skipped);
@@ -95,8 +97,10 @@ export function parsePKeyListing(body: Record<string, unknown>): PKeyListing {
   }
   const guids: GuidsByPKey = {};
   for (const pkey of [...members.keys()].sort((a, b) => a - b)) {
+    // An empty management partition says nothing; most UFMs list it so.
+    if (pkey === MANAGEMENT_PKEY && members.get(pkey)?.size === 0) continue;
     const values = [...(members.get(pkey) ?? [])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    guids[formatPKey(pkey)] = values.map(formatGuid);
+    guids[pkey === MANAGEMENT_PKEY ? MANAGEMENT_PKEY_TEXT : formatPKey(pkey)] = values.map(formatGuid);
   }
   return { guids, skipped };
 }

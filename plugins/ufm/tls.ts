@@ -43,7 +43,8 @@ export function parseCertificates(pem: string): X509Certificate[] {
 
 /**
  * Builds the agent for `config`: with a certificate, TLS is verified against it alone (Node's `ca`
- * replaces the default roots, as Go's `RootCAs` does); without one, verification is off as upstream,
+ * replaces the default roots, as Go's `RootCAs` does), which may be a CA or the pinned server
+ * certificate itself; without one, verification is off as upstream,
  * and the logger says so once, loudly. Expired certificates and plain HTTP are warned about too.
  * @throws ConfigError when the certificate does not parse.
  */
@@ -77,6 +78,15 @@ export function createUfmAgents(config: UfmConfig, logger: PluginLogger, now: Da
     }
   }
   logger.info('UFM TLS certificate verification is on', { certificates: certificates.length });
-  const httpsAgent = new https.Agent({ ...common, ca: config.certificate, rejectUnauthorized: true });
+  // Partial-chain trust: a pinned UFM server certificate issued by an organisation's CA (what
+  // upstream's README tells users to install) is a trust anchor by itself, as it is for Go's
+  // `RootCAs`; OpenSSL would otherwise demand the issuer too. Chain, expiry and host name are
+  // still verified.
+  const httpsAgent = new https.Agent({
+    ...common,
+    ca: config.certificate,
+    rejectUnauthorized: true,
+    allowPartialTrustChain: true,
+  });
   return { httpsAgent, destroy: () => httpsAgent.destroy() };
 }

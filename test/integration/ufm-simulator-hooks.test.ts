@@ -102,13 +102,20 @@ describe('/__sim hooks', () => {
   });
 
   it('knobs: read, change, reject unknown or invalid values', async () => {
-    expect((await hook('GET', 'knobs'))[1]).toMatchObject({ unknownPkeyGet: '200-empty', unknownGuid: 'accept' });
-    expect((await hook('PATCH', 'knobs', { unknownPkeyGet: '404' }))[1]).toMatchObject({ unknownPkeyGet: '404' });
+    expect((await hook('GET', 'knobs'))[1]).toMatchObject({
+      unknownPkeyGet: '404',
+      unknownPkeyRemove: '404',
+      deleteGuidsRoute: 'served',
+      postMemberships: 'ignore',
+      unknownGuid: 'accept',
+    });
+    const patched = await hook('PATCH', 'knobs', { unknownPkeyGet: '200-empty' });
+    expect(patched[1]).toMatchObject({ unknownPkeyGet: '200-empty' });
     const res = await fixture.client.call('GET', '/ufmRest/resources/pkeys/0x6', { headers: { authorization: ADMIN } });
-    expect(res.status).toBe(404);
+    expect(res.status).toBe(200);
     expect((await hook('PATCH', 'knobs', { unknownPkeyGet: 'maybe' }))[0]).toBe(400);
     expect((await hook('PATCH', 'knobs', '{"__proto__": {"unknownGuid": "reject"}}'))[0]).toBe(400);
-    expect(fixture.sim.knobs().unknownPkeyGet).toBe('404');
+    expect(fixture.sim.knobs().unknownPkeyGet).toBe('200-empty');
   });
 
   it('password and tokens', async () => {

@@ -65,9 +65,14 @@ describe('DELETE /resources/pkeys/<pkey> and PUT /resources/pkeys/qos_conf', () 
   it.each([
     ['0x7fff', 400],
     ['0x0', 400],
-    ['0x5', 200],
+    ['0x5', 404],
   ])('DELETE of pkey %s with nothing there answers %i', async (pkey, status) => {
     expect((await fixture.client.call('DELETE', `${PKEYS}/${pkey}`)).status).toBe(status);
+  });
+
+  it('DELETE of an unknown pkey answers 200 under unknownPkeyRemove=200 (older UFM)', async () => {
+    fixture.sim.setKnobs({ unknownPkeyRemove: '200' });
+    expect((await fixture.client.call('DELETE', `${PKEYS}/0x5`)).status).toBe(200);
   });
 
   it.each(['PUT', 'POST'])('updates QoS with %s', async (method) => {

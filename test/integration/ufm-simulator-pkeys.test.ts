@@ -81,14 +81,22 @@ describe('POST /resources/pkeys (add GUIDs)', () => {
     ['membership unknown', { pkey: '0x5', guids: [G1], membership: 'admin' }],
     ['index0 a string', { pkey: '0x5', guids: [G1], index0: 'true' }],
     ['ip_over_ib a number', { pkey: '0x5', guids: [G1], ip_over_ib: 1 }],
-    ['memberships too short', { pkey: '0x5', guids: [G1, G2], memberships: ['full'] }],
-    ['memberships value unknown', { pkey: '0x5', guids: [G1], memberships: ['owner'] }],
     ['body an array', [{ pkey: '0x5', guids: [G1] }]],
     ['body null', null],
     ['body a string', '"0x5"'],
     ['body not JSON', '{pkey: 0x5}'],
     ['body empty', ''],
   ])('rejects %s with 400 and changes nothing', async (_name, body) => {
+    const res = await fixture.client.call('POST', PKEYS, { body, headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(400);
+    expect(fixture.sim.snapshot()).toEqual({});
+  });
+
+  it.each([
+    ['memberships too short', { pkey: '0x5', guids: [G1, G2], memberships: ['full'] }],
+    ['memberships value unknown', { pkey: '0x5', guids: [G1], memberships: ['owner'] }],
+  ])('with postMemberships=honour, rejects %s with 400', async (_name, body) => {
+    fixture.sim.setKnobs({ postMemberships: 'honour' });
     const res = await fixture.client.call('POST', PKEYS, { body, headers: { 'content-type': 'application/json' } });
     expect(res.status).toBe(400);
     expect(fixture.sim.snapshot()).toEqual({});
@@ -223,5 +231,18 @@ describe.each(removeForms)('remove GUIDs with %s', (_name, remove) => {
     fixture.sim.seed('0x5', [G1]);
     expect((await remove(pkey, guids)).status).toBe(400);
     expect(fixture.sim.members('0x5')).toEqual([G1]);
+  });
+});
+
+describe('a UFM without DELETE /resources/pkeys/<pkey>/guids/<csv>', () => {
+  it('answers 405 and keeps the members under deleteGuidsRoute=405, while the action route works', async () => {
+    fixture.sim.seed('0x5', [G1, G2]);
+    fixture.sim.setKnobs({ deleteGuidsRoute: '405' });
+    const [, byDelete] = removeForms[1];
+    const [, byAction] = removeForms[0];
+    expect((await byDelete('0x5', [G1])).status).toBe(405);
+    expect(fixture.sim.members('0x5')).toEqual([G1, G2]);
+    expect((await byAction('0x5', [G1])).status).toBe(200);
+    expect(fixture.sim.members('0x5')).toEqual([G2]);
   });
 });

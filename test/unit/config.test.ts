@@ -129,17 +129,88 @@ describe('parseConfig valid values', () => {
   });
 });
 
+describe("an empty value means the default, as upstream's env library", () => {
+  const defaults = parseConfig(BASE);
+  it.each([
+    'DAEMON_SM_PLUGIN_PATH',
+    'DAEMON_PERIODIC_UPDATE',
+    'GUID_POOL_RANGE_START',
+    'GUID_POOL_RANGE_END',
+    'DEFAULT_LIMITED_PARTITION',
+    'ENABLE_INDEX0_FOR_PRIMARY_PKEY',
+    'TEMPORAL_ADDRESS',
+    'TEMPORAL_NAMESPACE',
+    'TEMPORAL_TASK_QUEUE',
+    'TEMPORAL_TLS',
+    'TEMPORAL_API_KEY',
+  ])('%s=""', (name) => {
+    expect(parseConfig({ ...BASE, [name]: '' })).toEqual(defaults);
+  });
+
+  const ufmDefaults = parseUfmConfig(UFM);
+  it.each(['UFM_HTTP_SCHEMA', 'UFM_PORT', 'UFM_CERTIFICATE', 'UFM_REQUEST_TIMEOUT'])('%s=""', (name) => {
+    expect(parseUfmConfig({ ...UFM, [name]: '' })).toEqual(ufmDefaults);
+  });
+
+  it("upstream's own Secret (UFM_PORT and UFM_HTTP_SCHEMA empty) starts", () => {
+    expect(parseUfmConfig({ ...UFM, UFM_PORT: '', UFM_HTTP_SCHEMA: '' })).toMatchObject({
+      httpSchema: 'https',
+      port: 443,
+    });
+  });
+
+  it.each<[string, number]>([
+    ['https', 443],
+    ['http', 80],
+  ])('UFM_PORT=0 is the %s default port, as upstream', (schema, port) => {
+    expect(parseUfmConfig({ ...UFM, UFM_HTTP_SCHEMA: schema, UFM_PORT: '0' }).port).toBe(port);
+  });
+});
+
+describe('what upstream accepts is accepted', () => {
+  it.each<[string, Env, (c: Config) => unknown, unknown]>([
+    ['a plugin name with capitals', { DAEMON_SM_PLUGIN: 'MyFabric' }, (c) => c.smPlugin, 'MyFabric'],
+    ['a plus sign', { DAEMON_SM_PLUGIN: 'ufm', DAEMON_PERIODIC_UPDATE: '+5' }, (c) => c.periodicUpdateMs, 5000],
+    ['index0 off', { ENABLE_INDEX0_FOR_PRIMARY_PKEY: 'false' }, (c) => c.partitions.index0ForPrimary, false],
+    ['index0 as Go t', { ENABLE_INDEX0_FOR_PRIMARY_PKEY: 'T' }, (c) => c.partitions.index0ForPrimary, true],
+    ['a limited partition', { DEFAULT_LIMITED_PARTITION: '0x07FF' }, (c) => c.partitions.limitedPKey, '0x7ff'],
+    [
+      'a limited partition with the full-member bit',
+      { DEFAULT_LIMITED_PARTITION: '0x8010' },
+      (c) => c.partitions.limitedPKey,
+      '0x10',
+    ],
+  ])('%s', (_name, env, get, expected) => {
+    expect(get(parseConfig({ ...BASE, ...env }))).toEqual(expected);
+  });
+
+  it.each([
+    ['spaces inside', 'correct horse battery staple'],
+    ['surrounding spaces', ' padded '],
+    ['punctuation', `p@ss:w0rd/"'\\;&|$\`<>`],
+    ['unicode', 'pässwörd-密码-🔑'],
+    ['a tab', 'tab\tinside'],
+  ])('a password with %s', (_name, password) => {
+    expect(parseUfmConfig({ ...UFM, UFM_PASSWORD: password }).password.reveal()).toBe(password);
+  });
+
+  it('a UFM port with a plus sign', () => {
+    expect(parseUfmConfig({ ...UFM, UFM_PORT: '+8443' }).port).toBe(8443);
+  });
+
+  it('limited partition and index0 default to none and on', () => {
+    expect(parseConfig(BASE).partitions).toEqual({ index0ForPrimary: true });
+  });
+});
+
 describe('parseConfig invalid values', () => {
   it.each<[string, Env, string]>([
     ['plugin unset', { DAEMON_SM_PLUGIN: undefined }, 'DAEMON_SM_PLUGIN'],
     ['plugin empty', { DAEMON_SM_PLUGIN: '' }, 'DAEMON_SM_PLUGIN'],
     ['plugin traversal', { DAEMON_SM_PLUGIN: '../evil' }, 'DAEMON_SM_PLUGIN'],
     ['plugin slash', { DAEMON_SM_PLUGIN: 'a/b' }, 'DAEMON_SM_PLUGIN'],
-    ['plugin upper case', { DAEMON_SM_PLUGIN: 'UFM' }, 'DAEMON_SM_PLUGIN'],
     ['plugin with .so', { DAEMON_SM_PLUGIN: 'ufm.so' }, 'DAEMON_SM_PLUGIN'],
-    ['plugin path empty', { DAEMON_SM_PLUGIN_PATH: '' }, 'DAEMON_SM_PLUGIN_PATH'],
     ['plugin path newline', { DAEMON_SM_PLUGIN_PATH: '/plugins\n' }, 'DAEMON_SM_PLUGIN_PATH'],
-    ['periodic empty', { DAEMON_PERIODIC_UPDATE: '' }, 'DAEMON_PERIODIC_UPDATE'],
     ['periodic zero', { DAEMON_PERIODIC_UPDATE: '0' }, 'DAEMON_PERIODIC_UPDATE'],
     ['periodic negative', { DAEMON_PERIODIC_UPDATE: '-5' }, 'DAEMON_PERIODIC_UPDATE'],
     ['periodic non-numeric', { DAEMON_PERIODIC_UPDATE: 'five' }, 'DAEMON_PERIODIC_UPDATE'],
@@ -151,7 +222,12 @@ describe('parseConfig invalid values', () => {
     ['periodic enormous', { DAEMON_PERIODIC_UPDATE: '99999999999999999999' }, 'DAEMON_PERIODIC_UPDATE'],
     ['periodic below 1 ms', { DAEMON_PERIODIC_UPDATE: '0.0001' }, 'DAEMON_PERIODIC_UPDATE'],
     ['periodic Infinity', { DAEMON_PERIODIC_UPDATE: 'Infinity' }, 'DAEMON_PERIODIC_UPDATE'],
-    ['start empty', { GUID_POOL_RANGE_START: '' }, 'GUID_POOL_RANGE_START'],
+    ['periodic two signs', { DAEMON_PERIODIC_UPDATE: '++5' }, 'DAEMON_PERIODIC_UPDATE'],
+    ['limited partition garbage', { DEFAULT_LIMITED_PARTITION: 'storage' }, 'DEFAULT_LIMITED_PARTITION'],
+    ['limited partition 0x7fff', { DEFAULT_LIMITED_PARTITION: '0x7fff' }, 'DEFAULT_LIMITED_PARTITION'],
+    ['limited partition 0x0', { DEFAULT_LIMITED_PARTITION: '0x0' }, 'DEFAULT_LIMITED_PARTITION'],
+    ['limited partition too big', { DEFAULT_LIMITED_PARTITION: '0x10000' }, 'DEFAULT_LIMITED_PARTITION'],
+    ['index0 yes-ish', { ENABLE_INDEX0_FOR_PRIMARY_PKEY: 'yes' }, 'ENABLE_INDEX0_FOR_PRIMARY_PKEY'],
     ['start bad GUID', { GUID_POOL_RANGE_START: '02:00:00:00:00:00:00' }, 'GUID_POOL_RANGE_START'],
     ['start bare hex', { GUID_POOL_RANGE_START: '0200000000000000' }, 'GUID_POOL_RANGE_START'],
     ['start zero', { GUID_POOL_RANGE_START: '00:00:00:00:00:00:00:00' }, 'GUID_POOL_RANGE_START'],
@@ -162,17 +238,13 @@ describe('parseConfig invalid values', () => {
       { GUID_POOL_RANGE_START: '02:00:00:00:00:00:01:00', GUID_POOL_RANGE_END: '02:00:00:00:00:00:00:ff' },
       'GUID_POOL_RANGE_END',
     ],
-    ['temporal address empty', { TEMPORAL_ADDRESS: '' }, 'TEMPORAL_ADDRESS'],
     ['temporal address no port', { TEMPORAL_ADDRESS: 'temporal' }, 'TEMPORAL_ADDRESS'],
     ['temporal address port 0', { TEMPORAL_ADDRESS: 'temporal:0' }, 'TEMPORAL_ADDRESS'],
     ['temporal address port 65536', { TEMPORAL_ADDRESS: 'temporal:65536' }, 'TEMPORAL_ADDRESS'],
     ['temporal address URL', { TEMPORAL_ADDRESS: 'http://temporal:7233' }, 'TEMPORAL_ADDRESS'],
     ['temporal address bare IPv6', { TEMPORAL_ADDRESS: 'fd00::1:7233' }, 'TEMPORAL_ADDRESS'],
-    ['namespace empty', { TEMPORAL_NAMESPACE: '' }, 'TEMPORAL_NAMESPACE'],
     ['namespace spaces', { TEMPORAL_NAMESPACE: ' ib ' }, 'TEMPORAL_NAMESPACE'],
     ['namespace huge', { TEMPORAL_NAMESPACE: 'n'.repeat(256) }, 'TEMPORAL_NAMESPACE'],
-    ['task queue empty', { TEMPORAL_TASK_QUEUE: '' }, 'TEMPORAL_TASK_QUEUE'],
-    ['TLS empty', { TEMPORAL_TLS: '' }, 'TEMPORAL_TLS'],
     ['TLS yes-ish', { TEMPORAL_TLS: 'enabled' }, 'TEMPORAL_TLS'],
     ['TLS off with files', { TEMPORAL_TLS: 'false', TEMPORAL_TLS_CA: '/ca.pem' }, 'TEMPORAL_TLS'],
     ['cert without key', { TEMPORAL_TLS_CERT: '/c.pem' }, 'TEMPORAL_TLS_KEY'],
@@ -242,8 +314,6 @@ describe('parseUfmConfig', () => {
     ['password missing', { UFM_PASSWORD: undefined }, 'UFM_PASSWORD'],
     ['password empty', { UFM_PASSWORD: '' }, 'UFM_PASSWORD'],
     ['password trailing newline', { UFM_PASSWORD: `${PASSWORD}\n` }, 'UFM_PASSWORD'],
-    ['password surrounding space', { UFM_PASSWORD: `${PASSWORD} ` }, 'UFM_PASSWORD'],
-    ['password control character', { UFM_PASSWORD: `${PASSWORD}\u0007` }, 'UFM_PASSWORD'],
     ['address missing', { UFM_ADDRESS: undefined }, 'UFM_ADDRESS'],
     ['address with scheme', { UFM_ADDRESS: 'https://ufm' }, 'UFM_ADDRESS'],
     ['address with port', { UFM_ADDRESS: 'ufm:443' }, 'UFM_ADDRESS'],
@@ -255,8 +325,6 @@ describe('parseUfmConfig', () => {
     ['address IPv6 zone', { UFM_ADDRESS: 'fe80::1%eth0' }, 'UFM_ADDRESS'],
     ['address label too long', { UFM_ADDRESS: `${'a'.repeat(64)}.example` }, 'UFM_ADDRESS'],
     ['schema ftp', { UFM_HTTP_SCHEMA: 'ftp' }, 'UFM_HTTP_SCHEMA'],
-    ['port empty', { UFM_PORT: '' }, 'UFM_PORT'],
-    ['port 0', { UFM_PORT: '0' }, 'UFM_PORT'],
     ['port 65536', { UFM_PORT: '65536' }, 'UFM_PORT'],
     ['port 80x', { UFM_PORT: '80x' }, 'UFM_PORT'],
     ['port negative', { UFM_PORT: '-443' }, 'UFM_PORT'],

@@ -106,10 +106,30 @@ it('GuidPool.fromState throws only InvalidPoolStateError for arbitrary and mangl
   for (let i = 0; i < 50; i++) pool.allocate(`00000000-0000-4000-8000-${String(i).padStart(12, '0')}_ib-net_idx_0`);
   const good = pool.toState() as unknown as Record<string, unknown>;
   const mangled = fc
-    .tuple(fc.constantFrom(...Object.keys(good)), fc.oneof(fc.jsonValue(), fc.string()))
+    .tuple(fc.constantFrom(...Object.keys(good)), fc.oneof(fc.jsonValue(), fc.string(), fc.anything()))
     .map(([key, value]) => ({ ...good, [key]: value }));
+  // Hostile entries inside the lists, where the decoder renders them into its messages.
+  const hostileEntry = fc.oneof(
+    fc.anything(),
+    fc.constant({ toString: 0 }),
+    fc.constant({ toJSON: 0, valueOf: 0 }),
+    fc.constant(Object.create(null) as object),
+  );
+  const owners = good.owners as unknown[];
+  const tails = good.tails as unknown[];
+  const hostileLists = fc.oneof(
+    fc.tuple(fc.nat(owners.length), hostileEntry).map(([at, entry]) => ({
+      ...good,
+      owners: [...owners.slice(0, at), entry, ...owners.slice(at)],
+    })),
+    fc.tuple(fc.nat(tails.length), hostileEntry).map(([at, entry]) => ({
+      ...good,
+      tails: [...tails.slice(0, at), entry, ...tails.slice(at)],
+    })),
+    hostileEntry.map((entry) => ({ ...good, range: { start: entry, end: entry } })),
+  );
   fc.assert(
-    fc.property(fc.oneof(anything, mangled), (state) =>
+    fc.property(fc.oneof(anything, mangled, hostileLists), (state) =>
       throwsOnly(() => GuidPool.fromState(state), InvalidPoolStateError),
     ),
     RUNS,

@@ -72,6 +72,10 @@ const FILES: Record<string, string> = {
   'name-not-string': `exports.initialize = () => ({ name: 42, specVersion: '1.0', ${METHODS} });`,
   'empty-spec': `exports.initialize = () => ({ name: 'x', specVersion: '', ${METHODS} });`,
   'bad-close': `exports.initialize = () => ({ name: 'x', specVersion: '1.0', close: 1, ${METHODS} });`,
+  'bad-limited': `exports.initialize = () => ({ name: 'x', specVersion: '1.0', addGuidsToLimitedPKey: 'no', ${METHODS} });`,
+  limited: `exports.initialize = (env, logger, settings) => ({ name: 'l', specVersion: '1.0', ${METHODS},
+    addGuidsToLimitedPKey: async (pkey, guids) => logger.info('limited', { pkey, guids, settings }) });`,
+  MyFabric: `exports.initialize = () => ({ name: 'MyFabric', specVersion: '1.0', ${METHODS} });`,
   ufm: `throw new Error('a file must never shadow the built-in ufm plugin');`,
 };
 
@@ -105,18 +109,47 @@ describe('built-in plugins', () => {
 });
 
 describe('noop plugin', () => {
-  it('remembers adds and removes, and validates input', async () => {
+  it('succeeds without a fabric, lists nothing as upstream, and validates input', async () => {
     const plugin = new NoopPlugin({ logger: captureLogger() });
     await plugin.validate();
     await plugin.addGuidsToPKey(5, ['02:00:00:00:00:00:00:02', '02:00:00:00:00:00:00:01']);
-    await plugin.addGuidsToPKey(6, ['02:00:00:00:00:00:00:03']);
-    await plugin.removeGuidsFromPKey(6, ['02:00:00:00:00:00:00:03', '02:00:00:00:00:00:00:04']);
+    await plugin.addGuidsToLimitedPKey(0x7ff, ['02:00:00:00:00:00:00:02']);
     await plugin.removeGuidsFromPKey(7, ['02:00:00:00:00:00:00:03']);
-    expect(await plugin.listGuidsInUse()).toEqual({ '0x5': ['02:00:00:00:00:00:00:01', '02:00:00:00:00:00:00:02'] });
-    await expect(plugin.addGuidsToPKey(0x7fff, [])).rejects.toMatchObject({ code: 'invalid-input' });
-    await expect(plugin.addGuidsToPKey(5, ['nope'])).rejects.toMatchObject({ code: 'invalid-input' });
-    await plugin.close();
+    // A listing kept in one process's memory would show phantom or missing members with two workers.
     expect(await plugin.listGuidsInUse()).toEqual({});
+    await expect(plugin.addGuidsToPKey(0x7fff, [])).rejects.toMatchObject({ code: 'invalid-input' });
+    await expect(plugin.addGuidsToLimitedPKey(5, ['nope'])).rejects.toMatchObject({ code: 'invalid-input' });
+  });
+});
+
+describe('limited partition settings', () => {
+  const partitions = { limitedPKey: '0x7ff', index0ForPrimary: true };
+
+  it('refuses a user plugin without addGuidsToLimitedPKey when DEFAULT_LIMITED_PARTITION is set', async () => {
+    await expect(loadSubnetManagerPlugin('good', { ...opts(), partitions })).rejects.toThrow(
+      /DEFAULT_LIMITED_PARTITION is set \(0x7ff\) but the plugin has no addGuidsToLimitedPKey/,
+    );
+  });
+
+  it('hands the settings to a user plugin and guards its limited join', async () => {
+    const o = { ...opts(), partitions };
+    const plugin = await loadSubnetManagerPlugin('limited', o);
+    await plugin.addGuidsToLimitedPKey?.(0x7ff, ['02:00:00:00:00:00:00:0A']);
+    expect(o.logger.lines.find((l) => l.message === 'limited')?.fields).toEqual({
+      pkey: 0x7ff,
+      guids: ['02:00:00:00:00:00:00:0a'],
+      settings: partitions,
+    });
+    await expect(plugin.addGuidsToLimitedPKey?.(0x7ff, ['junk'])).rejects.toMatchObject({ code: 'invalid-input' });
+  });
+
+  it('the built-in plugins have the limited join', async () => {
+    for (const name of ['noop', 'ufm']) {
+      const env = { UFM_USERNAME: 'u', UFM_PASSWORD: 'p', UFM_ADDRESS: '127.0.0.1' };
+      const plugin = await loadSubnetManagerPlugin(name, { ...opts(), env, partitions });
+      expect(typeof plugin.addGuidsToLimitedPKey).toBe('function');
+      await plugin.close?.();
+    }
   });
 });
 
@@ -145,8 +178,15 @@ describe('user plugins', () => {
   it('normalises its listing and reports what it skipped', async () => {
     const o = opts();
     const plugin = await loadSubnetManagerPlugin('good', o);
-    expect(await plugin.listGuidsInUse()).toEqual({ '0x5': ['02:00:00:00:00:00:00:01', '02:00:00:00:00:00:00:0b'] });
+    expect(await plugin.listGuidsInUse()).toEqual({
+      '0x5': ['02:00:00:00:00:00:00:01', '02:00:00:00:00:00:00:0b'],
+      '0x7fff': ['02:00:00:00:00:00:00:09'],
+    });
     expect(o.logger.lines.some((l) => l.level === 'warn' && l.fields?.count === 1)).toBe(true);
+  });
+
+  it('loads a plugin whose name has capitals, as upstream opens any <name>.so', async () => {
+    expect((await loadSubnetManagerPlugin('MyFabric', opts())).name).toBe('MyFabric');
   });
 
   it.each(['default-fn', 'default-export', 'default-object'])('accepts the %s export style', async (name) => {
@@ -190,6 +230,7 @@ describe('loader failures', () => {
     ['name-not-string', PluginContractError, /"name" must be a non-empty string/],
     ['empty-spec', PluginContractError, /"specVersion" must be a non-empty string/],
     ['bad-close', PluginContractError, /"close" must be a function/],
+    ['bad-limited', PluginContractError, /"addGuidsToLimitedPKey" must be a function/],
   ])('%s → %p', async (name, type, message) => {
     const error = await loadSubnetManagerPlugin(name, opts()).then(
       () => undefined,
@@ -199,22 +240,12 @@ describe('loader failures', () => {
     expect((error as Error).message).toMatch(message);
   });
 
-  it.each([
-    '../good',
-    'a/b',
-    '..',
-    '.',
-    '',
-    'Good',
-    'good.js',
-    '/etc/passwd',
-    'good\0',
-    'a\\b',
-    '-x',
-    `${'a'.repeat(64)}`,
-  ])('refuses the name %j', async (name) => {
-    await expect(loadSubnetManagerPlugin(name, opts())).rejects.toBeInstanceOf(InvalidPluginNameError);
-  });
+  it.each(['../good', 'a/b', '..', '.', '', 'good.js', '/etc/passwd', 'good\0', 'a\\b', '-x', `${'a'.repeat(64)}`])(
+    'refuses the name %j',
+    async (name) => {
+      await expect(loadSubnetManagerPlugin(name, opts())).rejects.toBeInstanceOf(InvalidPluginNameError);
+    },
+  );
 
   it('refuses a missing plugin directory as not found', async () => {
     await expect(

@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import {
   bodyExcerpt,
+  checkChangeAnswer,
   parseRetryAfter,
   statusError,
   transportError,
@@ -28,7 +29,6 @@ describe('statusError', () => {
     [502, 'http-5xx', true],
     [503, 'http-5xx', true],
     [504, 'http-5xx', true],
-    [204, 'bad-response', true],
     [302, 'bad-response', true],
   ])('HTTP %d → %s (retryable %s)', (status, code, retryable) => {
     const error = statusError('addGuidsToPKey', status, '');
@@ -51,6 +51,45 @@ describe('statusError', () => {
 
   it('carries Retry-After', () => {
     expect(statusError('list', 429, '', 2000).retryAfterMs).toBe(2000);
+  });
+
+  it.each<[string, SubnetManagerErrorCode]>([
+    ['/dologin', 'unauthorized'],
+    ['https://ufm/ufm_web/login.html?next=/ufmRest', 'unauthorized'],
+    ['/sso/start', 'unauthorized'],
+    ['/ufmRest/resources/pkeys/', 'bad-response'],
+  ])('a redirect to %s → %s', (location, code) => {
+    const error = statusError('addGuidsToPKey', 302, '', undefined, location);
+    expect(error.code).toBe(code);
+    if (code === 'unauthorized') expect(error.message).toMatch(/redirected to a login page/);
+  });
+});
+
+describe('checkChangeAnswer: a change is confirmed only by a real success', () => {
+  it.each<[string, string, string]>([
+    ['an empty 204', '', ''],
+    ["UFM's {}", 'application/json', '{}'],
+    ['a JSON body without a content type', '', '{"status":"ok"}'],
+    ['a plain-text body', 'text/plain', 'OK'],
+  ])('accepts %s', (_what, contentType, body) => {
+    expect(() => checkChangeAnswer('addGuidsToPKey', 200, contentType, body)).not.toThrow();
+  });
+
+  it.each<[string, string, string]>([
+    ['an HTML content type', 'text/html; charset=iso-8859-1', 'Service Temporarily Unavailable'],
+    ['an HTML body without a content type', '', '  <!DOCTYPE html><title>Login</title>'],
+    ['an XHTML page', 'application/xhtml+xml', '<html/>'],
+    ['a body starting with <', 'application/json', '<html><body>503 Service Temporarily Unavailable</body></html>'],
+  ])('refuses %s as a retryable bad-response', (_what, contentType, body) => {
+    let error: unknown;
+    try {
+      checkChangeAnswer('removeGuidsFromPKey', 200, contentType, body);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(SubnetManagerError);
+    expect(error).toMatchObject({ code: 'bad-response', retryable: true, status: 200 });
+    expect((error as Error).message).toMatch(/not confirmed: HTTP 200 with an HTML page/);
   });
 });
 

@@ -91,7 +91,7 @@ describe('parsePKeyListing', () => {
       { '0x5': [c(1), c(2)] },
       0,
     ],
-    ['management ports ignored', { '0x7fff': { guids: [{ guid: g(9) }] } }, {}, 0],
+    ['management ports listed as 0x7fff', { '0x7fff': { guids: [{ guid: g(9) }] } }, { '0x7fff': [c(9)] }, 0],
     [
       'same GUID in two pkeys',
       { '0x5': { guids: [g(1)] }, '0x6': { guids: [g(1)] } },

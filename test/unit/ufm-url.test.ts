@@ -28,7 +28,7 @@ describe('formatUfmPKey (upstream "0x%04X")', () => {
 describe('paths', () => {
   it('DELETE path lists GUIDs comma-separated', () => {
     expect(removeGuidsPath(5, ['0200000000000001', '0200000000000002'])).toBe(
-      '/ufmRest/resources/pkeys/0x0005/guids/0200000000000001,0200000000000002',
+      '/ufmRest/resources/pkeys/0x5/guids/0200000000000001,0200000000000002',
     );
   });
   it('200 GUIDs fit in Apache’s 8190-byte request line', () => {
@@ -36,7 +36,11 @@ describe('paths', () => {
     expect(`DELETE ${removeGuidsPath(0x7ffe, guids)} HTTP/1.1`.length).toBeLessThan(8190);
   });
   it('single-PKey read asks for members', () => {
-    expect(pkeyPath(0x2fb)).toBe('/ufmRest/resources/pkeys/0x02FB?guids_data=true');
+    expect(pkeyPath(0x2fb)).toBe('/ufmRest/resources/pkeys/0x2fb?guids_data=true');
+  });
+  it('PKeys in paths are minimal lower case, as other UFM clients write them', () => {
+    expect(pkeyPath(0x7ffe, false)).toBe('/ufmRest/resources/pkeys/0x7ffe');
+    expect(removeGuidsPath(0xab, ['0200000000000001'])).toContain('/pkeys/0xab/guids/');
   });
 });
 
