@@ -63,4 +63,33 @@ export function runAnnotationBench(iterations = 100_000): void {
   }
 }
 
-if (require.main === module) runAnnotationBench();
+const SIZE_LIMIT = 256 * 1024;
+
+/** `[{"name":"ib",<member 0>,…}]` grown to the Kubernetes annotation size limit. */
+function atSizeLimit(member: (i: number) => string): string {
+  let text = '[{"name":"ib"';
+  for (let i = 0; text.length + member(i).length + 4 < SIZE_LIMIT; i++) text += `,${member(i)}`;
+  return `${text}}]`;
+}
+
+/** Hostile annotations at the size limit: a repeated merged key must cost what its bytes cost. */
+export function runSizeLimitBench(iterations = 20): void {
+  console.log(`annotations at the 256 KiB size limit (${iterations} parses each)`);
+  measure('parse: cni-args repeated ~12k times', iterations, () =>
+    parseNetworkSelection(
+      atSizeLimit((i) => `"cni-args":{"k${i}":"v"}`),
+      'default',
+    ),
+  );
+  measure('parse: ~12k distinct unknown keys (same size, the linear baseline)', iterations, () =>
+    parseNetworkSelection(
+      atSizeLimit((i) => `"x-${i}":{"k${i}":"v"}`),
+      'default',
+    ),
+  );
+}
+
+if (require.main === module) {
+  runAnnotationBench();
+  runSizeLimitBench();
+}
