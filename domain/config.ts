@@ -31,6 +31,8 @@ export type { Env } from './config-values';
 export const DEFAULT_PLUGIN_PATH = '/plugins';
 /** Default `DAEMON_PERIODIC_UPDATE`: 5 s, upstream's tick. */
 export const DEFAULT_PERIODIC_UPDATE_MS = 5_000;
+/** Default `GUID_POOL_SHARDS`. */
+export const DEFAULT_POOL_SHARDS = 16;
 /** Default UFM request timeout; upstream has none (ufm-rest-api.md §7.4), NVIDIA's client uses 10 s. */
 export const DEFAULT_UFM_REQUEST_TIMEOUT_MS = 10_000;
 /** Temporal defaults: the dev server's address and namespace, and this project's task queue. */
@@ -70,6 +72,11 @@ export interface Config {
   /** `DAEMON_PERIODIC_UPDATE` in ms: the longest a PKey join/leave may wait to be batched. */
   readonly periodicUpdateMs: number;
   readonly guidPool: GuidRange;
+  /**
+   * `GUID_POOL_SHARDS` (ours, default 16): pool entities the range is split into. Each shard's
+   * state stays far below Temporal's payload limits at 100k allocated GUIDs (about 180 KB each).
+   */
+  readonly guidPoolShards: number;
   /** How pods' GUIDs join partitions (the production forks' variables, upstream `pkg/config`). */
   readonly partitions: PartitionConfig;
   readonly temporal: TemporalConfig;
@@ -128,6 +135,7 @@ export function parseConfig(env: Env): Readonly<Config> {
     smPluginPath,
     periodicUpdateMs,
     guidPool: parseGuidPool(env),
+    guidPoolShards: parseCount('GUID_POOL_SHARDS', readOptional(env, 'GUID_POOL_SHARDS'), DEFAULT_POOL_SHARDS, 256),
     partitions: parsePartitions(env),
     temporal: parseTemporal(env),
   });
@@ -170,6 +178,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     smPluginPath: config.smPluginPath,
     periodicUpdateMs: config.periodicUpdateMs,
     guidPool: { start: config.guidPool.start, end: config.guidPool.end },
+    guidPoolShards: config.guidPoolShards,
     partitions: { ...config.partitions },
     temporal: {
       address: temporal.address,
@@ -205,6 +214,13 @@ function parseGuidPool(env: Env): GuidRange {
     const [variable, value] = error.bound === 'start' ? ['GUID_POOL_RANGE_START', start] : ['GUID_POOL_RANGE_END', end];
     throw new ConfigError(variable, value, `a valid pool range (${error.reason})`);
   }
+}
+
+function parseCount(name: string, value: string | undefined, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  const count = /^\+?\d{1,6}$/.test(value) ? Number(value) : NaN;
+  if (!(count >= 1 && count <= max)) throw new ConfigError(name, value, `a whole number from 1 to ${max}`);
+  return count;
 }
 
 function parsePartitions(env: Env): PartitionConfig {

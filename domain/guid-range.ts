@@ -108,6 +108,16 @@ export function findGuidShard(range: GuidRange, shards: number, guid: bigint | s
   return Number(larger + (offset - largerSpan) / base);
 }
 
+/**
+ * How many pool shards a range gets: `wanted`, but no shard smaller than 4096 GUIDs, so a small
+ * range is one shard and never refuses a GUID that another shard still has. Throws nothing.
+ */
+export function poolShardCount(range: GuidRange, wanted: number): number {
+  const size = getGuidRangeSize(range);
+  const bySize = size / 4096n + (size % 4096n === 0n ? 0n : 1n);
+  return Number(bySize < BigInt(wanted) ? bySize : BigInt(wanted)) || 1;
+}
+
 function shardSizes(range: GuidRange, start: bigint, end: bigint, shards: number): { base: bigint; larger: bigint } {
   if (!Number.isSafeInteger(shards) || shards < 1) {
     throw new RangeError(`shard count must be a positive integer, got ${shards}`);

@@ -31,7 +31,7 @@ UFM_PASS="sim-$(printf '%s' "$STACK_DIR" | sha256sum | cut -c1-12)"
 
 # Custom search attributes of the pod workflows (workflows/definitions.ts must match;
 # test/unit/search-attributes.test.ts checks it). SQLite visibility allows 10 Keywords.
-SEARCH_ATTRIBUTES=(PodName=Keyword PodNamespace=Keyword IbStage=Keyword IbNode=Keyword IbPKeys=KeywordList IbGuids=KeywordList)
+SEARCH_ATTRIBUTES=(PodName=Keyword PodNamespace=Keyword IbStage=Keyword IbNode=Keyword IbPKeys=KeywordList IbGuids=KeywordList IbReason=Keyword)
 
 PIDS="$STACK_DIR/pids"
 LOGS="$STACK_DIR/logs"

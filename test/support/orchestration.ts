@@ -1,0 +1,175 @@
+/**
+ * The controller's workflows and activities on the real stack, for integration tests: the stack's
+ * kube-apiserver and Temporal dev server, an in-process UFM simulator (so a test reads and faults
+ * it directly), and the real worker built by `workers/worker.ts`, running in this process. Each
+ * fixture gets its own Kubernetes namespace, task queue, PKeys and GUID range, so files sharing the
+ * stack never meet.
+ */
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import { bundleWorkflowCode, DefaultLogger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { PodWorkflows } from '../../client/pod-workflows';
+import { parseConfig, parseUfmConfig, type Config } from '../../domain/config';
+import { NETWORKS_ANNOTATION } from '../../domain/annotations';
+import type { PluginLogger } from '../../plugins/types';
+import { UfmPlugin } from '../../plugins/ufm';
+import { generateSelfSignedCert, startUfmSimulator, type GeneratedCert, type UfmSimulator } from '../../ufm-simulator';
+import { createIbWorker, type IbWorker } from '../../workers/worker';
+import { adminKubeConfig, stackEnv, uniqueName } from './stack';
+import { connectTemporal, type TemporalTestContext } from './temporal';
+
+const SIM_PASSWORD = 'orchestration-Pa55-3c1f';
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** One bundle of `workflows/` per jest worker. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    logger: new DefaultLogger('WARN'),
+  });
+  return bundle;
+}
+
+/** What a test reads and drives. */
+export interface Orchestration {
+  readonly sim: UfmSimulator;
+  readonly core: k8s.CoreV1Api;
+  readonly custom: k8s.CustomObjectsApi;
+  readonly temporal: TemporalTestContext;
+  readonly pods: PodWorkflows;
+  readonly namespace: string;
+  readonly config: Config;
+  /** A PKey only this fixture uses (canonical), and a second one. */
+  readonly pkeys: readonly [string, string];
+  readonly worker: IbWorker;
+  /** Log lines of the worker's plugin and activities. */
+  readonly logs: string[];
+  /** Creates an ib-sriov NAD in the fixture's namespace. */
+  createNad(name: string, pkey: string | undefined, extra?: Record<string, unknown>): Promise<void>;
+  /** Creates a scheduled pod asking for `networks`, returns its ref. */
+  createPod(name: string, networks: string): Promise<{ uid: string; namespace: string; name: string; node: string }>;
+  /** Deletes a pod at once (no kubelet here) and tells its workflow, as the watcher will. */
+  deletePod(pod: { uid: string; name: string }): Promise<void>;
+  /** The pod's networks annotation, parsed. */
+  annotation(name: string): Promise<Array<Record<string, unknown>>>;
+  /** Stops the worker and restarts it (same process), e.g. after changing nothing but wanting a fresh cache. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link startOrchestration}. */
+export interface OrchestrationOptions {
+  readonly env?: Record<string, string>;
+  readonly tuning?: Parameters<typeof createIbWorker>[0]['tuning'];
+}
+
+/** Starts a fixture: namespace, simulator, plugin and a running worker. */
+export async function startOrchestration(options: OrchestrationOptions = {}): Promise<Orchestration> {
+  const logs: string[] = [];
+  const logger: PluginLogger = {
+    debug: () => {},
+    info: (m, f) => logs.push(`info ${m} ${JSON.stringify(f ?? {})}`),
+    warn: (m, f) => logs.push(`warn ${m} ${JSON.stringify(f ?? {})}`),
+    error: (m, f) => logs.push(`error ${m} ${JSON.stringify(f ?? {})}`),
+  };
+  const cert: GeneratedCert = generateSelfSignedCert();
+  const sim = await startUfmSimulator({ tls: cert, username: 'admin', password: SIM_PASSWORD });
+  const kubeConfig = adminKubeConfig();
+  const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
+  const custom = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
+  const namespace = uniqueName('ib');
+  await core.createNamespace({ body: { metadata: { name: namespace } } });
+  // PKeys and a GUID range of this fixture alone: the flush and pool entities are keyed by them.
+  const seed = Math.floor(Math.random() * 0x3000) + 0x100;
+  const pkeys = [`0x${seed.toString(16)}`, `0x${(seed + 0x3000).toString(16)}`] as const;
+  const rangeHigh = (seed % 0xff).toString(16).padStart(2, '0');
+  const env = {
+    DAEMON_SM_PLUGIN: 'ufm',
+    DAEMON_PERIODIC_UPDATE: '0.5',
+    GUID_POOL_RANGE_START: `02:${rangeHigh}:00:00:00:00:00:00`,
+    GUID_POOL_RANGE_END: `02:${rangeHigh}:00:00:00:00:ff:ff`,
+    TEMPORAL_ADDRESS: stackEnv('TEMPORAL_ADDRESS'),
+    TEMPORAL_TASK_QUEUE: uniqueName('ib-it'),
+    ...options.env,
+  };
+  const config = parseConfig(env);
+  const plugin = new UfmPlugin(
+    parseUfmConfig({
+      UFM_USERNAME: 'admin',
+      UFM_PASSWORD: SIM_PASSWORD,
+      UFM_ADDRESS: '127.0.0.1',
+      UFM_PORT: String(sim.port),
+      UFM_CERTIFICATE: cert.cert,
+      UFM_REQUEST_TIMEOUT: '2',
+    }),
+    { logger, index0ForPrimary: config.partitions.index0ForPrimary },
+  );
+  const temporal = await connectTemporal();
+  const worker = await createIbWorker({
+    config,
+    client: temporal.client,
+    connection: temporal.nativeConnection,
+    kubeConfig,
+    plugin,
+    logger,
+    workflowBundle: await workflowBundle(),
+    tuning: { shutdownGraceTime: '1 second', ...options.tuning },
+  });
+  const running = worker.worker.run();
+  const pods = new PodWorkflows(temporal.client, config.temporal.taskQueue);
+
+  return {
+    sim,
+    core,
+    custom,
+    temporal,
+    pods,
+    namespace,
+    config,
+    pkeys,
+    worker,
+    logs,
+    async createNad(name, pkey, extra = {}) {
+      const conf = { cniVersion: '0.3.1', type: 'ib-sriov', ...(pkey ? { pkey } : {}), ...extra };
+      await custom.createNamespacedCustomObject({
+        group: 'k8s.cni.cncf.io',
+        version: 'v1',
+        plural: 'network-attachment-definitions',
+        namespace,
+        body: {
+          apiVersion: 'k8s.cni.cncf.io/v1',
+          kind: 'NetworkAttachmentDefinition',
+          metadata: { name },
+          spec: { config: JSON.stringify(conf) },
+        },
+      });
+    },
+    async createPod(name, networks) {
+      const created = await core.createNamespacedPod({
+        namespace,
+        body: {
+          metadata: { name, annotations: { [NETWORKS_ANNOTATION]: networks } },
+          spec: { nodeName: 'node-1', containers: [{ name: 'c', image: 'busybox' }] },
+        },
+      });
+      return { uid: created.metadata!.uid!, namespace, name, node: 'node-1' };
+    },
+    async deletePod(pod) {
+      await core.deleteNamespacedPod({ namespace, name: pod.name, gracePeriodSeconds: 0 });
+      await pods.gone(pod.uid, 'deleted');
+    },
+    async annotation(name) {
+      const pod = await core.readNamespacedPod({ namespace, name });
+      return JSON.parse(pod.metadata?.annotations?.[NETWORKS_ANNOTATION] ?? 'null') as Array<Record<string, unknown>>;
+    },
+    async close() {
+      worker.worker.shutdown();
+      await running;
+      await plugin.close();
+      await temporal.close();
+      await sim.close();
+      await core.deleteNamespace({ name: namespace }).catch(() => undefined);
+      rmSync(dirname(cert.certPath), { recursive: true, force: true });
+    },
+  };
+}

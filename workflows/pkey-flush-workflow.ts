@@ -1,0 +1,80 @@
+/**
+ * The batch-flush entity of one PKey: pod workflows hand it the GUIDs of pods that went away (by
+ * signal; nobody waits on it), and it takes them out of the subnet manager in as few calls as
+ * possible: at once when idle, at most one flush per `DAEMON_PERIODIC_UPDATE` under load, one call
+ * in flight. Only after the subnet manager confirmed does its activity return the GUIDs to the pool
+ * and tell the pods, through the client: never with signal-external commands from this hot history
+ * (reference/temporal-notes.md §10). It continues as new before its history grows, carrying what is
+ * pending; signals are its only handlers, so nothing is left unfinished.
+ */
+import * as wf from '@temporalio/workflow';
+import type * as activities from '../activities';
+import { pkeyFlushStatusQuery, removeGuidsSignal, type PKeyFlushInput, type RemovalItem } from './definitions';
+
+const { flushRemovals } = wf.proxyActivities<ReturnType<typeof activities.createActivities>>({
+  startToCloseTimeout: '2 minutes',
+  // A flush is retried until it succeeds (the subnet manager may be down for a while); each retry
+  // re-checks ownership first, so a GUID that changed hands is never removed.
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/** Continue-as-new well before the 4k-event suggestion. */
+const MAX_EVENTS_PER_RUN = 2000;
+/** Pause after a flush failed permanently, before the same GUIDs are tried again. */
+const RETRY_AFTER_FAILURE = '1 minute';
+/** GUIDs per flush; UFM removal is chunked further by the plugin. */
+const MAX_FLUSH = 2000;
+
+/** The entity of `input.pkey`. Runs until terminated. */
+export async function pkeyFlushWorkflow(input: PKeyFlushInput): Promise<never> {
+  const pending = new Map<string, RemovalItem>();
+  for (const item of input.pending ?? []) pending.set(item.owner, item);
+  let inFlight = 0;
+  let flushes = 0;
+  let lastError: string | undefined;
+
+  wf.setHandler(removeGuidsSignal, (items) => {
+    // Keyed by owner: a repeated hand-over (a retried local activity) is one removal.
+    for (const item of items) pending.set(item.owner, item);
+  });
+  wf.setHandler(pkeyFlushStatusQuery, () => ({
+    pkey: input.pkey,
+    pending: pending.size,
+    inFlight,
+    flushes,
+    ...(lastError ? { lastError } : {}),
+  }));
+
+  let lastFlushAt = Number.NEGATIVE_INFINITY;
+  for (;;) {
+    await wf.condition(() => pending.size > 0 || mustContinueAsNew());
+    if (pending.size === 0) break;
+    // Idle: go at once. Just flushed: let the period's removals gather into the next call.
+    const wait = lastFlushAt + input.periodMs - Date.now();
+    if (wait > 0) await wf.sleep(wait);
+    const batch = [...pending.values()].slice(0, MAX_FLUSH);
+    for (const item of batch) pending.delete(item.owner);
+    lastFlushAt = Date.now();
+    inFlight = batch.length;
+    try {
+      await flushRemovals({ pkey: input.pkey, items: batch });
+      lastError = undefined;
+      flushes++;
+    } catch (error) {
+      // Only a failure the activity calls permanent gets here; keep the GUIDs and try again later
+      // (credentials or the plugin may be fixed), rather than lose them or fail the entity.
+      lastError = error instanceof wf.ActivityFailure && error.cause ? error.cause.message : String(error);
+      for (const item of batch) if (!pending.has(item.owner)) pending.set(item.owner, item);
+      await wf.sleep(RETRY_AFTER_FAILURE);
+    } finally {
+      inFlight = 0;
+    }
+    if (mustContinueAsNew()) break;
+  }
+  return wf.continueAsNew<typeof pkeyFlushWorkflow>({ ...input, pending: [...pending.values()] });
+}
+
+function mustContinueAsNew(): boolean {
+  const info = wf.workflowInfo();
+  return info.continueAsNewSuggested || info.historyLength > MAX_EVENTS_PER_RUN;
+}
