@@ -70,9 +70,9 @@ export function createActivities(deps: ActivityDeps) {
   const signal = () => Context.current().cancellationSignal;
 
   return {
-    /** Reads the pod and its NADs into a plan. Retryable on API failures. */
-    async resolvePod(pod: PodRef): Promise<ResolvedPod> {
-      return retryableKube(() => pods.resolve(pod));
+    /** Reads the pod and its NADs (`fresh`: bypassing the NAD cache) into a plan. Retryable on API failures. */
+    async resolvePod(input: { pod: PodRef; fresh?: boolean }): Promise<ResolvedPod> {
+      return retryableKube(() => pods.resolve(input.pod, input.fresh));
     },
 
     /** Allocates one GUID per request (coalesced into one Update per pool shard). */

@@ -42,8 +42,8 @@ const NAD_CACHE_MS = 1000;
 export class KubeAccess {
   readonly core: k8s.CoreV1Api;
   readonly #custom: k8s.CustomObjectsApi;
-  // Single-flight with a short life: a burst of pods on one network costs one NAD read, while a
-  // fixed NAD is seen within a second (the watcher's nadChangedSignal asks the pods to re-resolve).
+  // Single-flight with a short life: a burst of pods on one network costs one NAD read; a pod told
+  // its NAD changed (nadChangedSignal) reads it fresh.
   readonly #nads = new Map<string, { at: number; value: Promise<NadLookup> }>();
   /** API calls made, by kind, for benchmarks. */
   readonly calls = { podGet: 0, podPatch: 0, nadGet: 0, eventWrite: 0 };
@@ -71,13 +71,20 @@ export class KubeAccess {
     }
   }
 
-  /** A NAD's `spec.config` by network id, cached for a second. @throws KubeError */
-  readNad(networkId: string): Promise<NadLookup> {
+  /**
+   * A NAD's `spec.config` by network id. Reads in flight are shared, and a found NAD is reused for a
+   * second, unless `fresh` (a pod told that its NAD changed). @throws KubeError
+   */
+  readNad(networkId: string, fresh = false): Promise<NadLookup> {
     const cached = this.#nads.get(networkId);
-    if (cached && Date.now() - cached.at < NAD_CACHE_MS) return cached.value;
+    if (cached && !fresh && Date.now() - cached.at < NAD_CACHE_MS) return cached.value;
     const value = this.#fetchNad(networkId);
     this.#nads.set(networkId, { at: Date.now(), value });
-    value.catch(() => this.#nads.delete(networkId));
+    // A miss is not remembered: the NAD may be created a moment later.
+    value.then(
+      (found) => found.found || this.#nads.delete(networkId),
+      () => this.#nads.delete(networkId),
+    );
     return value;
   }
 

@@ -39,7 +39,7 @@ export class PodAnnotations {
   constructor(private readonly kube: KubeAccess) {}
 
   /** The plan for `pod`: gone (deleted, replaced or finished), not ours, a problem, or interfaces. */
-  async resolve(pod: PodRef): Promise<ResolvedPod> {
+  async resolve(pod: PodRef, fresh = false): Promise<ResolvedPod> {
     const current = await this.kube.readPod(pod.namespace, pod.name);
     if (!current || current.uid !== pod.uid || isPodFinished(current.phase)) return { kind: 'gone' };
     this.#remember(pod.uid, current.annotation);
@@ -55,7 +55,7 @@ export class PodAnnotations {
     await Promise.all(
       networks.map(async (id) => {
         // An id that names no NAD (`ib-net,` gives a blank name) is a problem planPod reports.
-        nads[id] = id.endsWith('_') ? { found: false } : await this.kube.readNad(id);
+        nads[id] = id.endsWith('_') ? { found: false } : await this.kube.readNad(id, fresh);
       }),
     );
     return planPod(pod.uid, pod.namespace, current.annotation, nads);

@@ -90,8 +90,15 @@ export async function podWorkflow(input: PodWorkflowInput): Promise<PodWorkflowR
     gone ??= why;
     attemptScope?.cancel();
   });
-  for (const signal of [podChangedSignal, retrySignal]) wf.setHandler(signal, () => void wake++);
-  wf.setHandler(nadChangedSignal, () => void wake++);
+  // Told that something changed: the next attempt reads the NADs fresh.
+  let fresh = false;
+  const woken = () => {
+    wake++;
+    fresh = true;
+  };
+  wf.setHandler(podChangedSignal, woken);
+  wf.setHandler(retrySignal, woken);
+  wf.setHandler(nadChangedSignal, woken);
   wf.setHandler(guidsReleasedSignal, ({ owners }) => {
     for (const owner of owners) released.add(owner);
   });
@@ -132,7 +139,8 @@ export async function podWorkflow(input: PodWorkflowInput): Promise<PodWorkflowR
     { reason: WaitReason | 'not-infiniband'; message: string } | 'gone' | undefined
   > => {
     stage = 'resolving';
-    const plan = await fast.resolvePod(pod);
+    const plan = await fast.resolvePod({ pod, ...(fresh ? { fresh } : {}) });
+    fresh = false;
     if (plan.kind === 'gone') return 'gone';
     if (plan.kind === 'not-infiniband')
       return { reason: 'not-infiniband', message: 'no network of the pod is ib-sriov' };
@@ -182,6 +190,7 @@ export async function podWorkflow(input: PodWorkflowInput): Promise<PodWorkflowR
 
   let configured = false;
   let cancelled = false;
+  let notInfiniband = false;
   try {
     configured = await configure();
     if (configured) {
@@ -202,7 +211,7 @@ export async function podWorkflow(input: PodWorkflowInput): Promise<PodWorkflowR
   });
   if (cancelled) throw new wf.CancelledFailure('cancelled; the GUIDs left their PKeys and returned to the pool');
   return {
-    outcome: configured ? 'released' : interfaces.length === 0 ? 'not-infiniband' : 'never-configured',
+    outcome: configured ? 'released' : notInfiniband ? 'not-infiniband' : 'never-configured',
     reason: gone ?? 'deleted',
     guids,
   };
@@ -228,6 +237,7 @@ export async function podWorkflow(input: PodWorkflowInput): Promise<PodWorkflowR
         return false;
       }
       lastError = result.message;
+      notInfiniband = result.reason === 'not-infiniband';
       if (result.reason === 'not-infiniband') {
         show('not-infiniband');
         await wf.condition(() => wake !== seen || gone !== undefined);
@@ -235,8 +245,8 @@ export async function podWorkflow(input: PodWorkflowInput): Promise<PodWorkflowR
       }
       show('waiting', result.reason);
       await fast.reportWaiting({ pod, reason: result.reason, message: result.message });
-      const woken = await wf.condition(() => wake !== seen || gone !== undefined, delay);
-      delay = woken ? FIRST_RETRY_MS : Math.min(delay * 2, MAX_RETRY_MS);
+      const told = await wf.condition(() => wake !== seen || gone !== undefined, delay);
+      delay = told ? FIRST_RETRY_MS : Math.min(delay * 2, MAX_RETRY_MS);
       if (gone === undefined && wf.workflowInfo().historyLength > MAX_EVENTS_PER_RUN) {
         // A pod waiting for days: a fresh run carries only the GUIDs that may be in PKeys.
         await wf.continueAsNew<typeof podWorkflow>({ pod, held: mayBeInPKey ? [...held.values()] : [] });
