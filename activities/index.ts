@@ -234,6 +234,7 @@ const EVENT_REASONS: Record<WaitReason, string> = {
   'pool-exhausted': 'GuidPoolExhausted',
   'interface-collision': 'InterfaceCollision',
   'subnet-manager-rejected': 'SubnetManagerRejected',
+  'step-failed': 'InfiniBandSetupFailed',
 };
 
 function eventReason(reason: WaitReason): string {

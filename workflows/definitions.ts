@@ -76,7 +76,9 @@ export type WaitReason =
   | 'guid-taken'
   | 'pool-exhausted'
   | 'interface-collision'
-  | 'subnet-manager-rejected';
+  | 'subnet-manager-rejected'
+  /** A step failed in a way retrying could not fix (the message says which); retried after a backoff. */
+  | 'step-failed';
 
 /** One InfiniBand interface of a pod, as its workflow tracks it. */
 export interface PodInterface {

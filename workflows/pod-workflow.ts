@@ -38,6 +38,9 @@ export const NON_RETRYABLE = ['SubnetManagerRejected', 'InvalidInput'];
 
 const fast = wf.proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
+  // Retries after a second go through a workflow timer: the task completes meanwhile, so the stage
+  // is visible to queries and a "pod gone" signal is seen at once, not at the task's next heartbeat.
+  localRetryThreshold: '1 second',
   retry: {
     initialInterval: '200ms',
     backoffCoefficient: 2,
@@ -163,16 +166,8 @@ export async function podWorkflow(input: PodWorkflowInput): Promise<PodWorkflowR
       .filter((i) => i.pkey !== null)
       .map((i) => ({ pkey: i.pkey!, guid: held.get(i.owner)!.guid }));
     mayBeInPKey ||= joins.length > 0;
-    try {
-      const joined = await fast.joinPKeys({ podUid: pod.uid, joins });
-      limited = joined.limited;
-    } catch (error) {
-      const failure = error instanceof wf.ActivityFailure ? error.cause : undefined;
-      if (failure instanceof wf.ApplicationFailure && failure.type === 'SubnetManagerRejected') {
-        return { reason: 'subnet-manager-rejected', message: failure.message };
-      }
-      throw error;
-    }
+    const joined = await fast.joinPKeys({ podUid: pod.uid, joins });
+    limited = joined.limited;
 
     stage = 'annotating';
     const assignments = plan.interfaces.map((i) => ({
@@ -226,8 +221,12 @@ export async function podWorkflow(input: PodWorkflowInput): Promise<PodWorkflowR
       try {
         result = await attemptScope.run(attempt);
       } catch (error) {
-        if (gone !== undefined && wf.isCancellation(error)) return false;
-        throw error;
+        if (wf.isCancellation(error)) {
+          if (gone !== undefined) return false;
+          throw error;
+        }
+        // A step failed for good: the workflow must outlive it while the pod lives.
+        result = failedStep(error);
       } finally {
         attemptScope = undefined;
       }
@@ -270,6 +269,14 @@ export async function podWorkflow(input: PodWorkflowInput): Promise<PodWorkflowR
     const direct = owners.filter((owner) => !flushed.has(owner));
     if (direct.length > 0) await fast.releaseOwners(direct);
   }
+}
+
+/** The wait reason for a step that failed for good (the failure type the activity chose). */
+function failedStep(error: unknown): { reason: WaitReason; message: string } {
+  const failure = error instanceof wf.ActivityFailure && error.cause ? error.cause : error;
+  const message = failure instanceof Error ? failure.message : String(failure);
+  const type = failure instanceof wf.ApplicationFailure ? failure.type : undefined;
+  return { reason: type === 'SubnetManagerRejected' ? 'subnet-manager-rejected' : 'step-failed', message };
 }
 
 function pkeysOf(interfaces: readonly PodInterface[]): string[] {

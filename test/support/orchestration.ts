@@ -19,7 +19,8 @@ import { createIbWorker, type IbWorker } from '../../workers/worker';
 import { adminKubeConfig, stackEnv, uniqueName } from './stack';
 import { connectTemporal, type TemporalTestContext } from './temporal';
 
-const SIM_PASSWORD = 'orchestration-Pa55-3c1f';
+/** The simulator's password: tests prove it never reaches a history or a log line. */
+export const SIM_PASSWORD = 'orchestration-Pa55-3c1f';
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 /** One bundle of `workflows/` per jest worker. */
@@ -79,15 +80,20 @@ export async function startOrchestration(options: OrchestrationOptions = {}): Pr
   const custom = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
   const namespace = uniqueName('ib');
   await core.createNamespace({ body: { metadata: { name: namespace } } });
-  // PKeys and a GUID range of this fixture alone: the flush and pool entities are keyed by them.
-  const seed = Math.floor(Math.random() * 0x3000) + 0x100;
-  const pkeys = [`0x${seed.toString(16)}`, `0x${(seed + 0x3000).toString(16)}`] as const;
-  const rangeHigh = (seed % 0xff).toString(16).padStart(2, '0');
+  // PKeys and a GUID range of this fixture alone: the flush and pool entities are keyed by them,
+  // and entities left by an earlier fixture on the same server belong to a task queue nobody polls.
+  const seed = Math.floor(Math.random() * 0x3e00) + 0x100;
+  const pkeys = [`0x${seed.toString(16)}`, `0x${(seed + 0x3e00).toString(16)}`] as const;
+  const hex2 = () =>
+    Math.floor(Math.random() * 0x100)
+      .toString(16)
+      .padStart(2, '0');
+  const rangeHigh = `${hex2()}:${hex2()}`;
   const env = {
     DAEMON_SM_PLUGIN: 'ufm',
     DAEMON_PERIODIC_UPDATE: '0.5',
-    GUID_POOL_RANGE_START: `02:${rangeHigh}:00:00:00:00:00:00`,
-    GUID_POOL_RANGE_END: `02:${rangeHigh}:00:00:00:00:ff:ff`,
+    GUID_POOL_RANGE_START: `02:${rangeHigh}:00:00:00:00:00`,
+    GUID_POOL_RANGE_END: `02:${rangeHigh}:00:00:00:ff:ff`,
     TEMPORAL_ADDRESS: stackEnv('TEMPORAL_ADDRESS'),
     TEMPORAL_TASK_QUEUE: uniqueName('ib-it'),
     ...options.env,
@@ -163,6 +169,16 @@ export async function startOrchestration(options: OrchestrationOptions = {}): Pr
       return JSON.parse(pod.metadata?.annotations?.[NETWORKS_ANNOTATION] ?? 'null') as Array<Record<string, unknown>>;
     },
     async close() {
+      // The entities run until terminated; end this fixture's so they do not outlive its worker.
+      const open = temporal.client.workflow.list({
+        query: `TaskQueue = '${config.temporal.taskQueue}' AND ExecutionStatus = 'Running'`,
+      });
+      for await (const execution of open) {
+        await temporal.client.workflow
+          .getHandle(execution.workflowId)
+          .terminate('test fixture closed')
+          .catch(() => {});
+      }
       worker.worker.shutdown();
       await running;
       await plugin.close();
