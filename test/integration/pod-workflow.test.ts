@@ -3,7 +3,11 @@
  * its activities, a UFM simulator): configured only after the GUID is in the PKey, released only
  * after it left it, and every shape of pod the controller must handle.
  */
-import { podWorkflowId } from '../../workflows/definitions';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { findGuidShard } from '../../domain/guid-range';
+import { guidPoolShardWorkflowId, pkeyFlushWorkflowId, podWorkflowId } from '../../workflows/definitions';
 import { startOrchestration, type Orchestration } from '../support/orchestration';
 import { waitFor } from '../support/wait';
 
@@ -53,7 +57,27 @@ it('configures one interface: GUID in the PKey first, then the annotation', asyn
   const handle = o.temporal.client.workflow.getHandle(podWorkflowId(pod.uid));
   expect(await handle.result()).toMatchObject({ outcome: 'released', reason: 'deleted', guids: [guid] });
   expect(o.sim.members(o.pkeys[0])).not.toContain(ufmHex(guid));
+  if (process.env.RECORD_HISTORIES) await recordHistories(pod.uid, guid);
 }, 30_000);
+
+/**
+ * Re-records the replay fixtures of test/unit/replay.test.ts from this test's workflows, on purpose
+ * only (`RECORD_HISTORIES=1`): a change that breaks them needs `patched()`, not a new recording.
+ */
+async function recordHistories(uid: string, guid: string): Promise<void> {
+  const shard = o.worker.pool.shards[findGuidShard(o.config.guidPool, o.worker.pool.shards.length, guid)]!;
+  const ids = {
+    'pod-workflow.json': podWorkflowId(uid),
+    'pkey-flush-workflow.json': pkeyFlushWorkflowId(o.pkeys[0]),
+    'guid-pool-shard-workflow.json': guidPoolShardWorkflowId(shard),
+  };
+  const dir = join(__dirname, '../fixtures/histories');
+  for (const [file, id] of Object.entries(ids)) {
+    const history = await o.temporal.client.workflow.getHandle(id).fetchHistory();
+    writeFileSync(join(dir, file), `${historyToJSON(history)}\n`);
+  }
+  writeFileSync(join(dir, 'workflow-ids.json'), `${JSON.stringify(ids, null, 2)}\n`);
+}
 
 /** The owner ids of a pod's interfaces, as the pool knows them. */
 const owner = (uid: string, network: string, key: string) => `${uid}_${network}_${key}`;

@@ -13,8 +13,24 @@ import { installQuietRuntime } from '../support/temporal';
 
 type History = temporal.api.history.v1.IHistory;
 
-/** Each recorded history and the workflow module it replays against. */
-const FIXTURES = [{ file: 'smoke-workflow.json', workflowsPath: '../integration/fixtures/smoke-workflows' }];
+const PRODUCT = '../../workflows';
+const recordedIds = JSON.parse(
+  readFileSync(join(__dirname, '../fixtures/histories/workflow-ids.json'), 'utf8'),
+) as Record<string, string>;
+
+/**
+ * Each recorded history, the workflow module it replays against, and the id it ran under (the pod
+ * workflow reads its own id). The product's histories are recorded by test/integration/pod-workflow
+ * with `RECORD_HISTORIES=1`: a pod configured and deleted, its PKey's flush, its pool shard.
+ */
+const FIXTURES = [
+  { file: 'smoke-workflow.json', workflowsPath: '../integration/fixtures/smoke-workflows', workflowId: 'smoke' },
+  ...['pod-workflow.json', 'pkey-flush-workflow.json', 'guid-pool-shard-workflow.json'].map((file) => ({
+    file,
+    workflowsPath: PRODUCT,
+    workflowId: recordedIds[file] ?? file,
+  })),
+];
 
 const bundles = new Map<string, WorkflowBundleWithSourceMap>();
 
@@ -43,10 +59,19 @@ beforeAll(async () => {
   }
 }, 60_000);
 
-it.each(FIXTURES)('replays $file without a determinism error', async ({ file, workflowsPath }) => {
+it.each(FIXTURES)('replays $file without a determinism error', async ({ file, workflowsPath, workflowId }) => {
   const history = loadHistory(file);
   expect(history.events?.length).toBeGreaterThan(5);
-  expect(await replay(workflowsPath, history, file)).toBeUndefined();
+  expect(await replay(workflowsPath, history, workflowId)).toBeUndefined();
+});
+
+it('fails replay of the pod workflow when a local activity it recorded is no longer called', async () => {
+  const history = loadHistory('pod-workflow.json');
+  const markers = history.events?.filter((event) => event.markerRecordedEventAttributes) ?? [];
+  expect(markers.length).toBeGreaterThanOrEqual(4);
+  // Drop the marker of the first local activity, as if the workflow no longer resolved the pod first.
+  history.events = history.events?.filter((event) => event !== markers[0]);
+  expect(await replay(PRODUCT, history, recordedIds['pod-workflow.json']!)).toBeDefined();
 });
 
 it('fails replay with a DeterminismViolationError when the code no longer matches the history', async () => {
