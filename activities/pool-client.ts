@@ -22,6 +22,8 @@ export class PoolClient {
   readonly shards: readonly GuidRange[];
   readonly #allocations: Coalescer<AllocationRequest, AllocationResult>;
   readonly #releases: Coalescer<ReleaseRequest, boolean>;
+  /** Shards this process has seen running. */
+  readonly #started = new Set<string>();
 
   constructor(
     private readonly client: Client,
@@ -118,17 +120,31 @@ export class PoolClient {
     batch: readonly (K extends 'allocate' ? AllocationRequest : ReleaseRequest)[],
   ): Promise<readonly (K extends 'allocate' ? AllocationResult : boolean)[]> {
     const range = this.shards[Number(shardKey)]!;
+    const update = kind === 'allocate' ? allocateGuidsUpdate : releaseGuidsUpdate;
+    if (this.#started.has(shardKey)) {
+      // Known to run: a plain Update is one RPC less than update-with-start.
+      try {
+        const handle = this.client.workflow.getHandle(guidPoolShardWorkflowId(range));
+        return (await handle.executeUpdate(update as typeof allocateGuidsUpdate, {
+          args: [batch as readonly AllocationRequest[]],
+        })) as never;
+      } catch (error) {
+        if ((error as { name?: string }).name !== 'WorkflowNotFoundError') throw error;
+        this.#started.delete(shardKey);
+      }
+    }
     const startWorkflowOperation = new WithStartWorkflowOperation('guidPoolShardWorkflow', {
       workflowId: guidPoolShardWorkflowId(range),
       taskQueue: this.taskQueue,
       args: [{ range }],
       workflowIdConflictPolicy: 'USE_EXISTING',
     });
-    const update = kind === 'allocate' ? allocateGuidsUpdate : releaseGuidsUpdate;
-    return (await this.client.workflow.executeUpdateWithStart(update as typeof allocateGuidsUpdate, {
+    const result = await this.client.workflow.executeUpdateWithStart(update as typeof allocateGuidsUpdate, {
       args: [batch as readonly AllocationRequest[]],
       startWorkflowOperation,
-    })) as never;
+    });
+    this.#started.add(shardKey);
+    return result as never;
   }
 }
 

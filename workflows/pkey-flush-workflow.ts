@@ -46,11 +46,13 @@ export async function pkeyFlushWorkflow(input: PKeyFlushInput): Promise<never> {
   }));
 
   let lastFlushAt = Number.NEGATIVE_INFINITY;
+  // Removals that arrived while a flush was in flight mean load: the next flush waits out the period
+  // so they gather into one call. Removals that find the entity idle go at once.
+  let underLoad = false;
   for (;;) {
     await wf.condition(() => pending.size > 0 || mustContinueAsNew());
     if (pending.size === 0) break;
-    // Idle: go at once. Just flushed: let the period's removals gather into the next call.
-    const wait = lastFlushAt + input.periodMs - Date.now();
+    const wait = underLoad ? lastFlushAt + input.periodMs - Date.now() : 0;
     if (wait > 0) await wf.sleep(wait);
     const batch = [...pending.values()].slice(0, MAX_FLUSH);
     for (const item of batch) pending.delete(item.owner);
@@ -69,6 +71,7 @@ export async function pkeyFlushWorkflow(input: PKeyFlushInput): Promise<never> {
     } finally {
       inFlight = 0;
     }
+    underLoad = pending.size > 0;
     if (mustContinueAsNew()) break;
   }
   return wf.continueAsNew<typeof pkeyFlushWorkflow>({ ...input, pending: [...pending.values()] });

@@ -37,6 +37,7 @@ export interface Orchestration {
   readonly sim: UfmSimulator;
   readonly core: k8s.CoreV1Api;
   readonly custom: k8s.CustomObjectsApi;
+  readonly kubeConfig: k8s.KubeConfig;
   readonly temporal: TemporalTestContext;
   readonly pods: PodWorkflows;
   readonly namespace: string;
@@ -128,6 +129,7 @@ export async function startOrchestration(options: OrchestrationOptions = {}): Pr
     sim,
     core,
     custom,
+    kubeConfig,
     temporal,
     pods,
     namespace,
