@@ -3,7 +3,13 @@
 // e2e (the real watcher and worker processes on that stack). JEST_SUITE picks one
 // (the npm scripts set it), so `npm run test:unit -- <path>` filters as expected.
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2023' } }] };
-const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
+// Stack directories hold etcd data whose `*.snap` files jest would take for stale snapshots.
+const common = {
+  testEnvironment: 'node',
+  transform,
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  modulePathIgnorePatterns: ['<rootDir>/\\.stack', '<rootDir>/build', '<rootDir>/node_modules/.cache'],
+};
 const suites = ['unit', 'integration', 'e2e'].map((name) => ({
   ...common,
   setupFiles: ['<rootDir>/test/support/fast-check-setup.ts'],
