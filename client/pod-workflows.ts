@@ -19,8 +19,8 @@ import {
   type PodStatus,
 } from '../workflows/definitions';
 
-/** Whether a start created the workflow, found it running, or found it already finished. */
-export type StartOutcome = 'started' | 'running' | 'closed';
+/** `running`: the workflow runs now (just started, or already running); `closed`: it already finished. */
+export type StartOutcome = 'running' | 'closed';
 
 /** Pod workflow operations for one namespace and task queue. */
 export class PodWorkflows {
@@ -49,7 +49,7 @@ export class PodWorkflows {
           ...(pod.node ? [{ key: IbNode, value: pod.node }] : []),
         ],
       });
-      return 'started';
+      return 'running';
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) return 'closed';
       throw error;

@@ -34,7 +34,7 @@ import {
 type Activities = ReturnType<typeof activities.createActivities>;
 
 /** Failure types the activities raise for outcomes retrying cannot fix. */
-export const NON_RETRYABLE = ['SubnetManagerRejected', 'InvalidInput'];
+export const NON_RETRYABLE = ['SubnetManagerRejected'];
 
 const fast = wf.proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
