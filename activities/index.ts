@@ -86,7 +86,6 @@ export function createActivities(deps: ActivityDeps) {
      * waits); anything else is retried. The limited join never fails the pod: its outcome is reported.
      */
     async joinPKeys(input: {
-      podUid: string;
       joins: ReadonlyArray<{ pkey: string; guid: string }>;
     }): Promise<{ limited?: PodStatus['limited'] }> {
       const byPKey = new Map<string, string[]>();

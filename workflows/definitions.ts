@@ -98,7 +98,7 @@ export interface PodInterface {
 export interface PodStatus {
   readonly stage: PodStage;
   readonly reason?: WaitReason;
-  readonly interfaces: ReadonlyArray<PodInterface & { readonly guid?: string }>;
+  readonly interfaces: readonly PodInterface[];
   readonly pkeys: readonly string[];
   readonly lastError?: string;
   /** The limited partition (`DEFAULT_LIMITED_PARTITION`) join, when one is configured. */

@@ -107,7 +107,7 @@ export async function podWorkflow(input: PodWorkflowInput): Promise<PodWorkflowR
   });
   wf.setHandler(podStatusQuery, (): PodStatus => {
     const guids = interfaces.map((i) => ({ ...i, ...(held.get(i.owner) ? { guid: held.get(i.owner)!.guid } : {}) }));
-    const pkeys = [...new Set(interfaces.flatMap((i) => (i.pkey ? [i.pkey] : [])))];
+    const pkeys = pkeysOf(interfaces);
     return {
       stage,
       ...(reason ? { reason } : {}),
@@ -166,7 +166,7 @@ export async function podWorkflow(input: PodWorkflowInput): Promise<PodWorkflowR
       .filter((i) => i.pkey !== null)
       .map((i) => ({ pkey: i.pkey!, guid: held.get(i.owner)!.guid }));
     mayBeInPKey ||= joins.length > 0;
-    const joined = await fast.joinPKeys({ podUid: pod.uid, joins });
+    const joined = await fast.joinPKeys({ joins });
     limited = joined.limited;
 
     stage = 'annotating';

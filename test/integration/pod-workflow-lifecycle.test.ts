@@ -13,8 +13,6 @@ jest.setTimeout(60_000);
 
 let o: Orchestration;
 const ufmHex = (guid: string) => guid.replaceAll(':', '');
-type Element = { 'cni-args'?: Record<string, string>; 'infiniband-guid'?: string };
-const guidOf = (e: Element | undefined) => e?.['infiniband-guid'] ?? e?.['cni-args']?.guid ?? '';
 
 beforeAll(async () => {
   // One pool shard (coalescing is per shard: a burst spread over 16 makes up to 16 Updates a round),
@@ -26,13 +24,6 @@ beforeAll(async () => {
 afterAll(() => o?.close(), 30_000);
 afterEach(() => o.sim.clearFaults());
 
-async function configuredGuid(name: string): Promise<string> {
-  return waitFor(`pod ${name} configured`, async () => {
-    const [element] = ((await o.annotation(name).catch(() => null)) ?? []) as Element[];
-    return element?.['cni-args']?.['mellanox.infiniband.app'] === 'configured' ? guidOf(element) : undefined;
-  });
-}
-const result = (uid: string) => o.temporal.client.workflow.getHandle(podWorkflowId(uid)).result();
 const owner = (uid: string) => `${uid}_ib_idx_0`;
 
 describe('a pod gone at each stage leaves nothing behind', () => {
@@ -41,7 +32,7 @@ describe('a pod gone at each stage leaves nothing behind', () => {
     await o.pods.ensure(pod);
     await waitFor('waiting', async () => (await o.pods.status(pod.uid))?.stage === 'waiting');
     await o.deletePod(pod);
-    expect(await result(pod.uid)).toMatchObject({ outcome: 'never-configured', guids: [] });
+    expect(await o.result(pod.uid)).toMatchObject({ outcome: 'never-configured', guids: [] });
   });
 
   it('after allocation, while the PKey join hangs', async () => {
@@ -60,7 +51,7 @@ describe('a pod gone at each stage leaves nothing behind', () => {
     );
     expect(status.interfaces).toHaveLength(1);
     await o.deletePod(pod);
-    const done = (await result(pod.uid)) as { guids: string[] };
+    const done = (await o.result(pod.uid)) as { guids: string[] };
     expect(done.guids).toHaveLength(1);
     expect(o.sim.members(o.pkeys[0])).not.toContain(ufmHex(done.guids[0]!));
     expect(await o.worker.pool.held([{ owner: owner(pod.uid), guid: done.guids[0]! }])).toEqual([false]);
@@ -69,7 +60,7 @@ describe('a pod gone at each stage leaves nothing behind', () => {
   it('during the flush: the GUID leaves the PKey before the pool frees it', async () => {
     const pod = await o.createPod('gone-flush', 'ib');
     await o.pods.ensure(pod);
-    const guid = await configuredGuid('gone-flush');
+    const guid = await o.configuredGuid('gone-flush');
     const fault = o.sim.addFault({ kind: 'status', status: 503, method: 'DELETE' });
     await o.deletePod(pod);
     await waitFor('a failed removal', () => o.sim.requestLog().some((e) => e.method === 'DELETE' && e.status === 503));
@@ -78,7 +69,7 @@ describe('a pod gone at each stage leaves nothing behind', () => {
     expect(await o.worker.pool.held([{ owner: owner(pod.uid), guid }])).toEqual([true]);
     expect((await o.pods.status(pod.uid))?.stage).toBe('releasing');
     o.sim.removeFault(fault);
-    await result(pod.uid);
+    await o.result(pod.uid);
     expect(o.sim.members(o.pkeys[0])).not.toContain(ufmHex(guid));
     expect(await o.worker.pool.held([{ owner: owner(pod.uid), guid }])).toEqual([false]);
   });
@@ -86,7 +77,7 @@ describe('a pod gone at each stage leaves nothing behind', () => {
   it('cancelled from the Temporal UI or CLI: the same cleanup, then the workflow ends cancelled', async () => {
     const pod = await o.createPod('cancelled', 'ib');
     await o.pods.ensure(pod);
-    const guid = await configuredGuid('cancelled');
+    const guid = await o.configuredGuid('cancelled');
     const handle = o.temporal.client.workflow.getHandle(podWorkflowId(pod.uid));
     await handle.cancel();
     await expect(handle.result()).rejects.toThrow();
@@ -103,11 +94,11 @@ describe('UFM failures delay pods but lose nothing', () => {
     const fault = o.sim.addFault({ kind: 'status', status: 503, method: 'POST', times: 3 });
     const pods = await Promise.all([0, 1, 2].map((i) => o.createPod(`flaky-${i}`, 'ib')));
     await Promise.all(pods.map((p) => o.pods.ensure(p)));
-    const guids = await Promise.all(pods.map((p) => configuredGuid(p.name)));
+    const guids = await Promise.all(pods.map((p) => o.configuredGuid(p.name)));
     for (const g of guids) expect(o.sim.members(o.pkeys[0])).toContain(ufmHex(g));
     o.sim.removeFault(fault);
     await Promise.all(pods.map((p) => o.deletePod(p)));
-    await Promise.all(pods.map((p) => result(p.uid)));
+    await Promise.all(pods.map((p) => o.result(p.uid)));
   });
 
   it('401 (a rotated password): the pod waits with subnet-manager-rejected, then completes', async () => {
@@ -115,7 +106,7 @@ describe('UFM failures delay pods but lose nothing', () => {
     // PKey join (a shard that cannot read UFM does not hand out GUIDs at all).
     const warm = await o.createPod('warm', 'ib');
     await o.pods.ensure(warm);
-    const next = (BigInt(`0x${ufmHex(await configuredGuid('warm'))}`) + 1n).toString(16).padStart(16, '0');
+    const next = (BigInt(`0x${ufmHex(await o.configuredGuid('warm'))}`) + 1n).toString(16).padStart(16, '0');
     const guid = next.replace(/(..)(?!$)/g, '$1:');
     o.sim.setPassword('rotated-away');
     try {
@@ -126,9 +117,9 @@ describe('UFM failures delay pods but lose nothing', () => {
       });
       o.sim.setPassword(SIM_PASSWORD);
       await o.pods.retry(pod.uid);
-      expect(await configuredGuid('unauthorized')).toBe(guid);
+      expect(await o.configuredGuid('unauthorized')).toBe(guid);
       await Promise.all([o.deletePod(pod), o.deletePod(warm)]);
-      await Promise.all([result(pod.uid), result(warm.uid)]);
+      await Promise.all([o.result(pod.uid), o.result(warm.uid)]);
     } finally {
       o.sim.setPassword(SIM_PASSWORD);
     }
@@ -142,7 +133,7 @@ describe('coalescing and membership', () => {
     const [postsBefore, deletesBefore, updatesBefore] = [posts(), deletes(), o.worker.pool.updates.allocate];
     const first = await Promise.all(Array.from({ length: 30 }, (_, i) => o.createPod(`burst-${i}`, 'ib')));
     await Promise.all(first.map((p) => o.pods.ensure(p)));
-    const guids = await Promise.all(first.map((p) => configuredGuid(p.name)));
+    const guids = await Promise.all(first.map((p) => o.configuredGuid(p.name)));
     expect(new Set(guids).size).toBe(30);
     // A per-pod implementation makes 30 of each.
     expect(posts() - postsBefore).toBeLessThanOrEqual(10);
@@ -154,8 +145,8 @@ describe('coalescing and membership', () => {
     const logFrom = o.sim.requestLog().length;
     const second = await Promise.all(Array.from({ length: 15 }, (_, i) => o.createPod(`burst-b-${i}`, 'ib')));
     await Promise.all([...leaving.map((p) => o.deletePod(p)), ...second.map((p) => o.pods.ensure(p))]);
-    const secondGuids = await Promise.all(second.map((p) => configuredGuid(p.name)));
-    await Promise.all(leaving.map((p) => result(p.uid)));
+    const secondGuids = await Promise.all(second.map((p) => o.configuredGuid(p.name)));
+    await Promise.all(leaving.map((p) => o.result(p.uid)));
     expect(deletes() - deletesBefore).toBeLessThanOrEqual(10);
 
     const live = new Set([...staying.map((p) => guids[first.indexOf(p)]!), ...secondGuids].map(ufmHex));
@@ -167,7 +158,7 @@ describe('coalescing and membership', () => {
     expect(removed.filter((g) => live.has(g))).toEqual([]);
     for (const g of live) expect(o.sim.members(o.pkeys[0])).toContain(g);
     await Promise.all([...staying, ...second].map((p) => o.deletePod(p)));
-    await Promise.all([...staying, ...second].map((p) => result(p.uid)));
+    await Promise.all([...staying, ...second].map((p) => o.result(p.uid)));
   });
 });
 

@@ -4,7 +4,6 @@
  * limited partition, leaves it with the pod, and a missing limited partition never holds up the
  * pod's own PKey.
  */
-import { podWorkflowId } from '../../workflows/definitions';
 import { startOrchestration, type Orchestration } from '../support/orchestration';
 import { waitFor } from '../support/wait';
 
@@ -14,7 +13,6 @@ let o: Orchestration;
 const LIMITED = `0x${(0x7000 + Math.floor(Math.random() * 0xf00)).toString(16)}`;
 const STORAGE = '0200000000000f00'; // a storage server, full member of the limited partition
 const ufmHex = (guid: string) => guid.replaceAll(':', '');
-type Element = { 'cni-args'?: Record<string, string> };
 
 beforeAll(async () => {
   const high = Math.floor(Math.random() * 0x100)
@@ -32,23 +30,15 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => o?.close(), 30_000);
 
-async function configuredGuid(name: string): Promise<string> {
-  return waitFor(`pod ${name} configured`, async () => {
-    const [element] = ((await o.annotation(name).catch(() => null)) ?? []) as Element[];
-    return element?.['cni-args']?.['mellanox.infiniband.app'] === 'configured' ? element['cni-args']!.guid : undefined;
-  });
-}
-const result = (uid: string) => o.temporal.client.workflow.getHandle(podWorkflowId(uid)).result();
-
 it('joins the limited partition as a limited member and leaves it with the pod', async () => {
   const pod = await o.createPod('limited', 'ib');
   await o.pods.ensure(pod);
-  const guid = ufmHex(await configuredGuid('limited'));
+  const guid = ufmHex(await o.configuredGuid('limited'));
   await waitFor('limited join reported', async () => (await o.pods.status(pod.uid))?.limited?.joined === true);
   expect(o.sim.snapshot()[LIMITED]?.guids).toContainEqual({ guid, membership: 'limited', index0: false });
   expect(o.sim.snapshot()[o.pkeys[0]]?.guids).toContainEqual({ guid, membership: 'full', index0: true });
   await o.deletePod(pod);
-  await result(pod.uid);
+  await o.result(pod.uid);
   expect(o.sim.members(LIMITED)).toEqual([STORAGE]);
   expect(o.sim.members(o.pkeys[0])).not.toContain(guid);
 });
@@ -56,24 +46,24 @@ it('joins the limited partition as a limited member and leaves it with the pod',
 it('an exhausted pool: the fourth pod waits with pool-exhausted, then gets the GUID the first frees', async () => {
   const pods = await Promise.all([1, 2, 3].map((i) => o.createPod(`full-${i}`, 'ib')));
   await Promise.all(pods.map((p) => o.pods.ensure(p)));
-  const guids = await Promise.all(pods.map((p) => configuredGuid(p.name)));
+  const guids = await Promise.all(pods.map((p) => o.configuredGuid(p.name)));
   expect(new Set(guids).size).toBe(3);
   const fourth = await o.createPod('full-4', 'ib');
   await o.pods.ensure(fourth);
   await waitFor('pool-exhausted', async () => (await o.pods.status(fourth.uid))?.reason === 'pool-exhausted');
   await o.deletePod(pods[0]!);
-  await result(pods[0]!.uid);
+  await o.result(pods[0]!.uid);
   await o.pods.retry(fourth.uid);
-  expect(await configuredGuid('full-4')).toBe(guids[0]);
+  expect(await o.configuredGuid('full-4')).toBe(guids[0]);
   await Promise.all([...pods.slice(1), fourth].map((p) => o.deletePod(p)));
-  await Promise.all([...pods.slice(1), fourth].map((p) => result(p.uid)));
+  await Promise.all([...pods.slice(1), fourth].map((p) => o.result(p.uid)));
 });
 
 it('a missing limited partition never holds up the pod: configured, with the error visible', async () => {
   o.sim.reset(); // the limited partition is gone
   const pod = await o.createPod('no-limited', 'ib');
   await o.pods.ensure(pod);
-  const guid = ufmHex(await configuredGuid('no-limited'));
+  const guid = ufmHex(await o.configuredGuid('no-limited'));
   expect(o.sim.members(o.pkeys[0])).toContain(guid);
   const status = await waitFor('limited error reported', async () => {
     const s = await o.pods.status(pod.uid);
@@ -82,5 +72,5 @@ it('a missing limited partition never holds up the pod: configured, with the err
   expect(status.limited?.error).toMatch(/DEFAULT_LIMITED_PARTITION/);
   expect(o.sim.snapshot()[LIMITED]).toBeUndefined(); // never created by us
   await o.deletePod(pod);
-  await result(pod.uid);
+  await o.result(pod.uid);
 });

@@ -16,7 +16,9 @@ import type { PluginLogger } from '../../plugins/types';
 import { UfmPlugin } from '../../plugins/ufm';
 import { generateSelfSignedCert, startUfmSimulator, type GeneratedCert, type UfmSimulator } from '../../ufm-simulator';
 import { createIbWorker, type IbWorker } from '../../workers/worker';
+import { podWorkflowId } from '../../workflows/definitions';
 import { adminKubeConfig, stackEnv, uniqueName } from './stack';
+import { waitFor } from './wait';
 import { connectTemporal, type TemporalTestContext } from './temporal';
 
 /** The simulator's password: tests prove it never reaches a history or a log line. */
@@ -55,6 +57,10 @@ export interface Orchestration {
   deletePod(pod: { uid: string; name: string }): Promise<void>;
   /** The pod's networks annotation, parsed. */
   annotation(name: string): Promise<Array<Record<string, unknown>>>;
+  /** Waits until the pod's first element is marked configured; returns its `cni-args.guid`. */
+  configuredGuid(name: string): Promise<string>;
+  /** The pod workflow's result (waits for it to end). */
+  result(uid: string): Promise<unknown>;
   /** Stops the worker and restarts it (same process), e.g. after changing nothing but wanting a fresh cache. */
   close(): Promise<void>;
 }
@@ -169,6 +175,23 @@ export async function startOrchestration(options: OrchestrationOptions = {}): Pr
     async annotation(name) {
       const pod = await core.readNamespacedPod({ namespace, name });
       return JSON.parse(pod.metadata?.annotations?.[NETWORKS_ANNOTATION] ?? 'null') as Array<Record<string, unknown>>;
+    },
+    configuredGuid(name) {
+      return waitFor(`pod ${name} configured`, async () => {
+        const pod = await core.readNamespacedPod({ namespace, name });
+        const text = pod.metadata?.annotations?.[NETWORKS_ANNOTATION] ?? '';
+        let elements: Array<{ 'cni-args'?: Record<string, string> }> | undefined;
+        try {
+          elements = JSON.parse(text) as typeof elements;
+        } catch {
+          return undefined; // still the short form: not written yet
+        }
+        const args = elements?.[0]?.['cni-args'];
+        return args?.['mellanox.infiniband.app'] === 'configured' ? args.guid : undefined;
+      });
+    },
+    result(uid) {
+      return temporal.client.workflow.getHandle(podWorkflowId(uid)).result();
     },
     async close() {
       // The entities run until terminated; end this fixture's so they do not outlive its worker.
