@@ -41,6 +41,8 @@ export interface ActivityDeps {
   /** `DAEMON_PERIODIC_UPDATE` in ms, handed to the PKey flush entities. */
   readonly periodMs: number;
   readonly logger: PluginLogger;
+  /** Told how many GUIDs each allocation handed out (for `ib_guid_allocations_total`). */
+  readonly onGuidsAllocated?: (count: number) => void;
 }
 
 /** One pod's removals for one PKey, as the pod workflow hands them over. */
@@ -77,7 +79,9 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Allocates one GUID per request (coalesced into one Update per pool shard). */
     async allocateGuids(requests: readonly AllocationRequest[]): Promise<AllocationResult[]> {
-      return Promise.all(requests.map((r) => deps.pool.allocate(r, signal())));
+      const results = await Promise.all(requests.map((r) => deps.pool.allocate(r, signal())));
+      deps.onGuidsAllocated?.(results.filter((r) => r.ok).length);
+      return results;
     },
 
     /**
@@ -153,33 +157,56 @@ export function createActivities(deps: ActivityDeps) {
      * ownership first, so a GUID already released and handed to another pod is never removed.
      */
     async flushRemovals(input: { pkey: string; items: readonly RemovalItem[] }): Promise<void> {
-      const held = await deps.pool.held(input.items);
-      const toRemove = input.items.filter((_, i) => held[i]);
-      await removeFromSubnetManager(deps.plugin, input.pkey, toRemove);
-      await Promise.all(toRemove.map((item) => deps.pool.release({ owner: item.owner, guid: item.guid })));
-      const byPod = new Map<string, string[]>();
-      for (const item of input.items)
-        byPod.set(item.podWorkflowId, [...(byPod.get(item.podWorkflowId) ?? []), item.owner]);
-      await Promise.all(
-        [...byPod].map(([workflowId, owners]) =>
-          deps.client.workflow
-            .getHandle(workflowId)
-            .signal(guidsReleasedSignal, { pkey: input.pkey, owners })
-            .catch((error: unknown) => {
-              // A pod workflow that already ended needs no notice.
-              if ((error as { name?: string }).name !== 'WorkflowNotFoundError') throw error;
-            }),
-        ),
-      );
+      return whileHeartbeating(() => flush(input));
     },
 
     /** Rebuilds a pool shard from pods and the subnet manager (see `pool-seed.ts`). */
     async seedPoolShard(range: GuidRange) {
-      const { state, report } = await retryableKube(() => seedPoolShard(range, deps.kube, deps.plugin));
+      const { state, report } = await whileHeartbeating(() =>
+        retryableKube(() => seedPoolShard(range, deps.kube, deps.plugin)),
+      );
       deps.logger.info('rebuilt a GUID pool shard', { range: `${range.start}-${range.end}`, ...report });
       return state;
     },
   };
+
+  async function flush(input: { pkey: string; items: readonly RemovalItem[] }): Promise<void> {
+    const held = await deps.pool.held(input.items);
+    const toRemove = input.items.filter((_, i) => held[i]);
+    await removeFromSubnetManager(deps.plugin, input.pkey, toRemove);
+    await Promise.all(toRemove.map((item) => deps.pool.release({ owner: item.owner, guid: item.guid })));
+    const byPod = new Map<string, string[]>();
+    for (const item of input.items)
+      byPod.set(item.podWorkflowId, [...(byPod.get(item.podWorkflowId) ?? []), item.owner]);
+    await Promise.all(
+      [...byPod].map(([workflowId, owners]) =>
+        deps.client.workflow
+          .getHandle(workflowId)
+          .signal(guidsReleasedSignal, { pkey: input.pkey, owners })
+          .catch((error: unknown) => {
+            // A pod workflow that already ended needs no notice.
+            if ((error as { name?: string }).name !== 'WorkflowNotFoundError') throw error;
+          }),
+      ),
+    );
+  }
+}
+
+/** How often the long activities heartbeat; their `heartbeatTimeout` is a few times this. */
+export const HEARTBEAT_EVERY_MS = 2_000;
+
+/**
+ * Runs `work` while telling Temporal the worker is alive, so a worker killed mid-flush or mid-rebuild
+ * has its activity retried elsewhere within the heartbeat timeout, not the 2-minute start-to-close.
+ */
+async function whileHeartbeating<T>(work: () => Promise<T>): Promise<T> {
+  const context = Context.current();
+  const timer = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 async function removeFromSubnetManager(plugin: SubnetManagerPlugin, pkey: string, items: readonly RemovalItem[]) {

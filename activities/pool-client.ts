@@ -17,6 +17,9 @@ import {
 } from '../workflows/definitions';
 import { Coalescer } from './coalescer';
 
+/** Told of every pool Update sent (for `ib_pool_updates_total`); must not throw. */
+export type PoolUpdateObserver = (kind: 'allocate' | 'release', shard: number) => void;
+
 /** Splits the range and routes requests; one per worker process. */
 export class PoolClient {
   readonly shards: readonly GuidRange[];
@@ -30,6 +33,7 @@ export class PoolClient {
     private readonly taskQueue: string,
     readonly range: GuidRange,
     shardCount: number,
+    private readonly onUpdate: PoolUpdateObserver = () => {},
   ) {
     this.shards = splitGuidRange(range, shardCount);
     this.#allocations = new Coalescer((shard, batch) => this.#update(shard, 'allocate', batch), {
@@ -120,6 +124,7 @@ export class PoolClient {
     batch: readonly (K extends 'allocate' ? AllocationRequest : ReleaseRequest)[],
   ): Promise<readonly (K extends 'allocate' ? AllocationResult : boolean)[]> {
     const range = this.shards[Number(shardKey)]!;
+    this.onUpdate(kind, Number(shardKey));
     const update = kind === 'allocate' ? allocateGuidsUpdate : releaseGuidsUpdate;
     if (this.#started.has(shardKey)) {
       // Known to run: a plain Update is one RPC less than update-with-start.

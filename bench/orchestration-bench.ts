@@ -122,7 +122,7 @@ async function burst(o: Orchestration, serverPid: number, label: string, count: 
   console.log(`\n${count} pods at once → configured`);
   console.log(`  makespan ${(makespan / 1000).toFixed(1)} s; latency ${summary(latencies)}`);
   console.log(`  UFM calls: add ${diff('POST /resources/pkeys')}, list ${diff('GET /resources/pkeys')}`);
-  console.log(`  pool Updates (allocate): ${o.worker.pool.updates.allocate}`);
+  console.log(`  pool Updates (allocate): ${o.pool.updates.allocate}`);
   const workerCpu = (after.worker.user + after.worker.system) / 1e6;
   console.log(
     `  CPU per pod: Temporal server ${(((after.server - before.server) / count) * 1000).toFixed(1)} ms, worker+bench ${((workerCpu / count) * 1000).toFixed(1)} ms`,

@@ -111,7 +111,15 @@ async function main(): Promise<number> {
     kubeConfig.loadFromDefault();
 
     const workerLogger = toPluginLogger(logger);
-    const { worker } = await createIbWorker({ config, client, connection, kubeConfig, plugin, logger: workerLogger });
+    const { worker } = await createIbWorker({
+      config,
+      client,
+      connection,
+      kubeConfig,
+      plugin,
+      logger: workerLogger,
+      metrics,
+    });
     // A signal during startup already put the Runtime in shutdown: run() then returns at once.
     const running = worker.run();
     if (!stopping.signal.aborted) health.setReady(true);

@@ -12,6 +12,7 @@ import { PoolClient } from '../activities/pool-client';
 import type { Config } from '../domain/config';
 import { poolShardCount } from '../domain/guid-range';
 import type { PluginLogger, SubnetManagerPlugin } from '../plugins/types';
+import type { IbMetrics } from './metrics';
 
 /** What a worker is built from. */
 export interface IbWorkerDeps {
@@ -21,6 +22,8 @@ export interface IbWorkerDeps {
   readonly kubeConfig: k8s.KubeConfig;
   readonly plugin: SubnetManagerPlugin;
   readonly logger: PluginLogger;
+  /** Allocation and pool-update counters; default: not recorded. */
+  readonly metrics?: Pick<IbMetrics, 'guidsAllocated' | 'poolUpdate'>;
   /** A pre-built workflow bundle (tests bundle once); default: bundle `workflows/` at start. */
   readonly workflowBundle?: WorkerOptions['workflowBundle'];
   /** Overrides of the Worker's tuning, for tests. */
@@ -41,7 +44,9 @@ export async function createIbWorker(deps: IbWorkerDeps): Promise<IbWorker> {
   const { config } = deps;
   const kube = new KubeAccess(deps.kubeConfig);
   const shards = poolShardCount(config.guidPool, config.guidPoolShards);
-  const pool = new PoolClient(deps.client, config.temporal.taskQueue, config.guidPool, shards);
+  const pool = new PoolClient(deps.client, config.temporal.taskQueue, config.guidPool, shards, (kind) =>
+    deps.metrics?.poolUpdate(kind),
+  );
   const activities = createActivities({
     client: deps.client,
     taskQueue: config.temporal.taskQueue,
@@ -51,6 +56,7 @@ export async function createIbWorker(deps: IbWorkerDeps): Promise<IbWorker> {
     partitions: config.partitions,
     periodMs: config.periodicUpdateMs,
     logger: deps.logger,
+    ...(deps.metrics && { onGuidsAllocated: (count: number) => deps.metrics!.guidsAllocated(count) }),
   });
   const worker = await Worker.create({
     connection: deps.connection,

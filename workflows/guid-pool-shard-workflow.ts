@@ -35,6 +35,8 @@ import {
 
 const { seedPoolShard } = wf.proxyActivities<ReturnType<typeof activities.createActivities>>({
   startToCloseTimeout: '2 minutes',
+  // The activity heartbeats every 2 s: a dead worker's attempt is retried elsewhere within 10 s.
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
 

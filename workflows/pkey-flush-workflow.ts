@@ -13,6 +13,8 @@ import { pkeyFlushStatusQuery, removeGuidsSignal, type PKeyFlushInput, type Remo
 
 const { flushRemovals } = wf.proxyActivities<ReturnType<typeof activities.createActivities>>({
   startToCloseTimeout: '2 minutes',
+  // The activity heartbeats every 2 s: a dead worker's attempt is retried elsewhere within 10 s.
+  heartbeatTimeout: '10 seconds',
   // A flush is retried until it succeeds (the subnet manager may be down for a while); each retry
   // re-checks ownership first, so a GUID that changed hands is never removed.
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },

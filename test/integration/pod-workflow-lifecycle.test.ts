@@ -54,7 +54,7 @@ describe('a pod gone at each stage leaves nothing behind', () => {
     const done = (await o.result(pod.uid)) as { guids: string[] };
     expect(done.guids).toHaveLength(1);
     expect(o.sim.members(o.pkeys[0])).not.toContain(ufmHex(done.guids[0]!));
-    expect(await o.worker.pool.held([{ owner: owner(pod.uid), guid: done.guids[0]! }])).toEqual([false]);
+    expect(await o.pool.held([{ owner: owner(pod.uid), guid: done.guids[0]! }])).toEqual([false]);
   });
 
   it('during the flush: the GUID leaves the PKey before the pool frees it', async () => {
@@ -66,12 +66,12 @@ describe('a pod gone at each stage leaves nothing behind', () => {
     await waitFor('a failed removal', () => o.sim.requestLog().some((e) => e.method === 'DELETE' && e.status === 503));
     // While UFM refuses the removal, the GUID stays a member and stays held.
     expect(o.sim.members(o.pkeys[0])).toContain(ufmHex(guid));
-    expect(await o.worker.pool.held([{ owner: owner(pod.uid), guid }])).toEqual([true]);
+    expect(await o.pool.held([{ owner: owner(pod.uid), guid }])).toEqual([true]);
     expect((await o.pods.status(pod.uid))?.stage).toBe('releasing');
     o.sim.removeFault(fault);
     await o.result(pod.uid);
     expect(o.sim.members(o.pkeys[0])).not.toContain(ufmHex(guid));
-    expect(await o.worker.pool.held([{ owner: owner(pod.uid), guid }])).toEqual([false]);
+    expect(await o.pool.held([{ owner: owner(pod.uid), guid }])).toEqual([false]);
   });
 
   it('cancelled from the Temporal UI or CLI: the same cleanup, then the workflow ends cancelled', async () => {
@@ -83,7 +83,7 @@ describe('a pod gone at each stage leaves nothing behind', () => {
     await expect(handle.result()).rejects.toThrow();
     expect((await handle.describe()).status.name).toBe('CANCELLED');
     expect(o.sim.members(o.pkeys[0])).not.toContain(ufmHex(guid));
-    expect(await o.worker.pool.held([{ owner: owner(pod.uid), guid }])).toEqual([false]);
+    expect(await o.pool.held([{ owner: owner(pod.uid), guid }])).toEqual([false]);
     // A late event cannot restart it.
     expect(await o.pods.ensure(pod)).toBe('closed');
   });
@@ -130,14 +130,14 @@ describe('coalescing and membership', () => {
   it('a burst costs a handful of UFM calls and pool Updates; no live GUID ever leaves its PKey', async () => {
     const posts = () => o.sim.requestLog().filter((e) => e.method === 'POST' && e.route === '/resources/pkeys').length;
     const deletes = () => o.sim.requestLog().filter((e) => e.method === 'DELETE').length;
-    const [postsBefore, deletesBefore, updatesBefore] = [posts(), deletes(), o.worker.pool.updates.allocate];
+    const [postsBefore, deletesBefore, updatesBefore] = [posts(), deletes(), o.pool.updates.allocate];
     const first = await Promise.all(Array.from({ length: 30 }, (_, i) => o.createPod(`burst-${i}`, 'ib')));
     await Promise.all(first.map((p) => o.pods.ensure(p)));
     const guids = await Promise.all(first.map((p) => o.configuredGuid(p.name)));
     expect(new Set(guids).size).toBe(30);
     // A per-pod implementation makes 30 of each.
     expect(posts() - postsBefore).toBeLessThanOrEqual(10);
-    expect(o.worker.pool.updates.allocate - updatesBefore).toBeLessThanOrEqual(10);
+    expect(o.pool.updates.allocate - updatesBefore).toBeLessThanOrEqual(10);
 
     // Churn: half of them go while new ones arrive.
     const leaving = first.slice(0, 15);

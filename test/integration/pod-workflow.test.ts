@@ -65,7 +65,7 @@ it('configures one interface: GUID in the PKey first, then the annotation', asyn
  * only (`RECORD_HISTORIES=1`): a change that breaks them needs `patched()`, not a new recording.
  */
 async function recordHistories(uid: string, guid: string): Promise<void> {
-  const shard = o.worker.pool.shards[findGuidShard(o.config.guidPool, o.worker.pool.shards.length, guid)]!;
+  const shard = o.pool.shards[findGuidShard(o.config.guidPool, o.pool.shards.length, guid)]!;
   const ids = {
     'pod-workflow.json': podWorkflowId(uid),
     'pkey-flush-workflow.json': pkeyFlushWorkflowId(o.pkeys[0]),
@@ -102,7 +102,7 @@ describe('shapes of pods', () => {
     expect(new Set(guids).size).toBe(2);
     for (const guid of guids) expect(o.sim.members(o.pkeys[0])).toContain(ufmHex(guid));
     expect(
-      await o.worker.pool.held(guids.map((g, i) => ({ guid: g, owner: owner(pod.uid, 'ib-a', ['idx_0', 'ib1'][i]!) }))),
+      await o.pool.held(guids.map((g, i) => ({ guid: g, owner: owner(pod.uid, 'ib-a', ['idx_0', 'ib1'][i]!) }))),
     ).toEqual([true, true]);
     await o.deletePod(pod);
     await released(pod);
@@ -154,7 +154,7 @@ describe('shapes of pods', () => {
     await o.pods.ensure(pod);
     await waitFor('adopted pod configured', async () => (await o.pods.status(pod.uid))?.stage === 'configured');
     expect(o.sim.members(o.pkeys[0])).toContain(ufmHex(guid));
-    expect(await o.worker.pool.held([{ guid, owner: owner(pod.uid, 'ib-a', 'idx_0') }])).toEqual([true]);
+    expect(await o.pool.held([{ guid, owner: owner(pod.uid, 'ib-a', 'idx_0') }])).toEqual([true]);
     const after = await o.core.readNamespacedPod({ namespace: o.namespace, name: 'adopted' });
     expect(after.metadata!.resourceVersion).toBe(before);
     await o.deletePod(pod);

@@ -9,7 +9,9 @@ import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { bundleWorkflowCode, DefaultLogger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { PoolClient } from '../../activities/pool-client';
 import { PodWorkflows } from '../../client/pod-workflows';
+import { poolShardCount } from '../../domain/guid-range';
 import { parseConfig, parseUfmConfig, type Config } from '../../domain/config';
 import { NETWORKS_ANNOTATION } from '../../domain/annotations';
 import type { PluginLogger } from '../../plugins/types';
@@ -46,7 +48,12 @@ export interface Orchestration {
   readonly config: Config;
   /** A PKey only this fixture uses (canonical), and a second one. */
   readonly pkeys: readonly [string, string];
-  readonly worker: IbWorker;
+  /** The in-process worker; undefined with `worker: 'none'` (the test runs worker processes). */
+  readonly worker: IbWorker | undefined;
+  /** The pool as the worker sees it (the in-process worker's own, so its Update counts are real). */
+  readonly pool: PoolClient;
+  /** The environment a worker or watcher process needs for this fixture, as in production. */
+  readonly processEnv: Record<string, string>;
   /** Log lines of the worker's plugin and activities. */
   readonly logs: string[];
   /** Creates an ib-sriov NAD in the fixture's namespace. */
@@ -58,7 +65,7 @@ export interface Orchestration {
   /** The pod's networks annotation, parsed. */
   annotation(name: string): Promise<Array<Record<string, unknown>>>;
   /** Waits until the pod's first element is marked configured; returns its `cni-args.guid`. */
-  configuredGuid(name: string): Promise<string>;
+  configuredGuid(name: string, timeoutMs?: number): Promise<string>;
   /** The pod workflow's result (waits for it to end). */
   result(uid: string): Promise<unknown>;
   /** Stops the worker and restarts it (same process), e.g. after changing nothing but wanting a fresh cache. */
@@ -69,6 +76,8 @@ export interface Orchestration {
 export interface OrchestrationOptions {
   readonly env?: Record<string, string>;
   readonly tuning?: Parameters<typeof createIbWorker>[0]['tuning'];
+  /** `in-process` (default): a worker in this process; `none`: the test starts worker processes. */
+  readonly worker?: 'in-process' | 'none';
 }
 
 /** Starts a fixture: namespace, simulator, plugin and a running worker. */
@@ -106,29 +115,49 @@ export async function startOrchestration(options: OrchestrationOptions = {}): Pr
     ...options.env,
   };
   const config = parseConfig(env);
-  const plugin = new UfmPlugin(
-    parseUfmConfig({
-      UFM_USERNAME: 'admin',
-      UFM_PASSWORD: SIM_PASSWORD,
-      UFM_ADDRESS: '127.0.0.1',
-      UFM_PORT: String(sim.port),
-      UFM_CERTIFICATE: cert.cert,
-      UFM_REQUEST_TIMEOUT: '2',
-    }),
-    { logger, index0ForPrimary: config.partitions.index0ForPrimary },
-  );
-  const temporal = await connectTemporal();
-  const worker = await createIbWorker({
-    config,
-    client: temporal.client,
-    connection: temporal.nativeConnection,
-    kubeConfig,
-    plugin,
+  const ufmEnv = {
+    UFM_USERNAME: 'admin',
+    UFM_PASSWORD: SIM_PASSWORD,
+    UFM_ADDRESS: '127.0.0.1',
+    UFM_PORT: String(sim.port),
+    UFM_CERTIFICATE: cert.cert,
+    UFM_REQUEST_TIMEOUT: '2',
+  };
+  const plugin = new UfmPlugin(parseUfmConfig(ufmEnv), {
     logger,
-    workflowBundle: await workflowBundle(),
-    tuning: { shutdownGraceTime: '1 second', ...options.tuning },
+    index0ForPrimary: config.partitions.index0ForPrimary,
   });
-  const running = worker.worker.run();
+  const temporal = await connectTemporal();
+  const worker =
+    options.worker === 'none'
+      ? undefined
+      : await createIbWorker({
+          config,
+          client: temporal.client,
+          connection: temporal.nativeConnection,
+          kubeConfig,
+          plugin,
+          logger,
+          workflowBundle: await workflowBundle(),
+          tuning: { shutdownGraceTime: '1 second', ...options.tuning },
+        });
+  const running = worker?.worker.run();
+  const pool =
+    worker?.pool ??
+    new PoolClient(
+      temporal.client,
+      config.temporal.taskQueue,
+      config.guidPool,
+      poolShardCount(config.guidPool, config.guidPoolShards),
+    );
+  const processEnv: Record<string, string> = {
+    ...env,
+    ...ufmEnv,
+    KUBECONFIG: stackEnv('KUBECONFIG'),
+    ...(process.env.TEMPORAL_NAMESPACE && { TEMPORAL_NAMESPACE: process.env.TEMPORAL_NAMESPACE }),
+    HEALTH_ADDRESS: '127.0.0.1',
+    LOG_LEVEL: 'info',
+  };
   const pods = new PodWorkflows(temporal.client, config.temporal.taskQueue);
 
   return {
@@ -142,6 +171,8 @@ export async function startOrchestration(options: OrchestrationOptions = {}): Pr
     config,
     pkeys,
     worker,
+    pool,
+    processEnv,
     logs,
     async createNad(name, pkey, extra = {}) {
       const conf = { cniVersion: '0.3.1', type: 'ib-sriov', ...(pkey ? { pkey } : {}), ...extra };
@@ -176,19 +207,23 @@ export async function startOrchestration(options: OrchestrationOptions = {}): Pr
       const pod = await core.readNamespacedPod({ namespace, name });
       return JSON.parse(pod.metadata?.annotations?.[NETWORKS_ANNOTATION] ?? 'null') as Array<Record<string, unknown>>;
     },
-    configuredGuid(name) {
-      return waitFor(`pod ${name} configured`, async () => {
-        const pod = await core.readNamespacedPod({ namespace, name });
-        const text = pod.metadata?.annotations?.[NETWORKS_ANNOTATION] ?? '';
-        let elements: Array<{ 'cni-args'?: Record<string, string> }> | undefined;
-        try {
-          elements = JSON.parse(text) as typeof elements;
-        } catch {
-          return undefined; // still the short form: not written yet
-        }
-        const args = elements?.[0]?.['cni-args'];
-        return args?.['mellanox.infiniband.app'] === 'configured' ? args.guid : undefined;
-      });
+    configuredGuid(name, timeoutMs = 15_000) {
+      return waitFor(
+        `pod ${name} configured`,
+        async () => {
+          const pod = await core.readNamespacedPod({ namespace, name });
+          const text = pod.metadata?.annotations?.[NETWORKS_ANNOTATION] ?? '';
+          let elements: Array<{ 'cni-args'?: Record<string, string> }> | undefined;
+          try {
+            elements = JSON.parse(text) as typeof elements;
+          } catch {
+            return undefined; // still the short form: not written yet
+          }
+          const args = elements?.[0]?.['cni-args'];
+          return args?.['mellanox.infiniband.app'] === 'configured' ? args.guid : undefined;
+        },
+        { timeoutMs },
+      );
     },
     result(uid) {
       return temporal.client.workflow.getHandle(podWorkflowId(uid)).result();
@@ -204,7 +239,7 @@ export async function startOrchestration(options: OrchestrationOptions = {}): Pr
           .terminate('test fixture closed')
           .catch(() => {});
       }
-      worker.worker.shutdown();
+      worker?.worker.shutdown();
       await running;
       await plugin.close();
       await temporal.close();
