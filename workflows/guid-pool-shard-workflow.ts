@@ -87,7 +87,10 @@ export async function guidPoolShardWorkflow(input: GuidPoolShardInput): Promise<
     };
   });
 
-  if (!pool) pool = GuidPool.fromState(await seedPoolShard(input.range));
+  if (!pool) {
+    const summary = `rebuild the shard ${input.range.start}-${input.range.end} from pods and the subnet manager`;
+    pool = GuidPool.fromState(await seedPoolShard.executeWithOptions({ summary }, [input.range]));
+  }
   await wf.condition(
     () => wf.workflowInfo().continueAsNewSuggested || wf.workflowInfo().historyLength > MAX_EVENTS_PER_RUN,
   );

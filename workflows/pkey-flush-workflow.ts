@@ -61,7 +61,9 @@ export async function pkeyFlushWorkflow(input: PKeyFlushInput): Promise<never> {
     lastFlushAt = Date.now();
     inFlight = batch.length;
     try {
-      await flushRemovals({ pkey: input.pkey, items: batch });
+      await flushRemovals.executeWithOptions({ summary: `remove ${batch.length} GUID(s) from PKey ${input.pkey}` }, [
+        { pkey: input.pkey, items: batch },
+      ]);
       lastError = undefined;
       flushes++;
     } catch (error) {

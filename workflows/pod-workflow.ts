@@ -142,7 +142,10 @@ export async function podWorkflow(input: PodWorkflowInput): Promise<PodWorkflowR
     { reason: WaitReason | 'not-infiniband'; message: string } | 'gone' | undefined
   > => {
     stage = 'resolving';
-    const plan = await fast.resolvePod({ pod, ...(fresh ? { fresh } : {}) });
+    const plan = await fast.resolvePod.executeWithOptions(
+      { summary: `read pod ${pod.namespace}/${pod.name} and its NADs` },
+      [{ pod, ...(fresh ? { fresh } : {}) }],
+    );
     fresh = false;
     if (plan.kind === 'gone') return 'gone';
     if (plan.kind === 'not-infiniband')
@@ -151,8 +154,10 @@ export async function podWorkflow(input: PodWorkflowInput): Promise<PodWorkflowR
     interfaces = plan.interfaces.map(({ useInfinibandGuidField: _, ...i }) => i);
 
     stage = 'allocating';
-    const allocations = await fast.allocateGuids(
-      plan.interfaces.map((i) => ({ owner: i.owner, ...(i.guid ? { guid: i.guid } : {}) })),
+    const requests = plan.interfaces.map((i) => ({ owner: i.owner, ...(i.guid ? { guid: i.guid } : {}) }));
+    const allocations = await fast.allocateGuids.executeWithOptions(
+      { summary: `allocate ${requests.length} GUID(s)` },
+      [requests],
     );
     for (const [index, result] of allocations.entries()) {
       const planned = plan.interfaces[index]!;
@@ -166,7 +171,10 @@ export async function podWorkflow(input: PodWorkflowInput): Promise<PodWorkflowR
       .filter((i) => i.pkey !== null)
       .map((i) => ({ pkey: i.pkey!, guid: held.get(i.owner)!.guid }));
     mayBeInPKey ||= joins.length > 0;
-    const joined = await fast.joinPKeys({ joins });
+    const joined = await fast.joinPKeys.executeWithOptions(
+      { summary: `add ${joins.map((j) => j.guid).join(', ')} to PKey ${pkeysOf(interfaces).join(', ')}` },
+      [{ joins }],
+    );
     limited = joined.limited;
 
     stage = 'annotating';
@@ -176,7 +184,9 @@ export async function podWorkflow(input: PodWorkflowInput): Promise<PodWorkflowR
       pkey: i.pkey ?? '',
       useInfinibandGuidField: i.useInfinibandGuidField,
     }));
-    const patched = await fast.annotatePod({ pod, assignments });
+    const patched = await fast.annotatePod.executeWithOptions({ summary: 'write the GUIDs into the pod annotation' }, [
+      { pod, assignments },
+    ]);
     if (patched === 'gone') return 'gone';
     if (patched === 'annotation-invalid')
       return { reason: 'annotation-invalid', message: 'the annotation changed and no longer parses' };
@@ -259,15 +269,18 @@ export async function podWorkflow(input: PodWorkflowInput): Promise<PodWorkflowR
     if (owners.length === 0) return;
     const viaFlush = mayBeInPKey ? [...held.values()].filter((h) => h.pkey !== null) : [];
     if (viaFlush.length > 0) {
-      await fast.handOverRemovals({
-        podWorkflowId: wf.workflowInfo().workflowId,
-        items: viaFlush.map((h) => ({ pkey: h.pkey!, owner: h.owner, guid: h.guid })),
-      });
+      await fast.handOverRemovals.executeWithOptions({ summary: `hand ${viaFlush.length} GUID(s) to the PKey flush` }, [
+        {
+          podWorkflowId: wf.workflowInfo().workflowId,
+          items: viaFlush.map((h) => ({ pkey: h.pkey!, owner: h.owner, guid: h.guid })),
+        },
+      ]);
       await wf.condition(() => viaFlush.every((h) => released.has(h.owner)));
     }
     const flushed = new Set(viaFlush.map((h) => h.owner));
     const direct = owners.filter((owner) => !flushed.has(owner));
-    if (direct.length > 0) await fast.releaseOwners(direct);
+    if (direct.length > 0)
+      await fast.releaseOwners.executeWithOptions({ summary: `return ${direct.length} GUID(s) to the pool` }, [direct]);
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { findGuidShard } from '../../domain/guid-range';
 import { guidPoolShardWorkflowId, pkeyFlushWorkflowId, podWorkflowId } from '../../workflows/definitions';
@@ -59,6 +60,30 @@ it('configures one interface: GUID in the PKey first, then the annotation', asyn
   expect(o.sim.members(o.pkeys[0])).not.toContain(ufmHex(guid));
   if (process.env.RECORD_HISTORIES) await recordHistories(pod.uid, guid);
 }, 30_000);
+
+it('names its steps for the web UI: activity summaries in the histories', async () => {
+  const summaries = async (workflowId: string) => {
+    const history = await o.temporal.client.workflow.getHandle(workflowId).fetchHistory();
+    return (history.events ?? []).flatMap((e) => {
+      const payload = e.userMetadata?.summary;
+      return payload ? [String(defaultPayloadConverter.fromPayload(payload))] : [];
+    });
+  };
+  const pod = await o.createPod('summaries', 'ib-a');
+  await o.pods.ensure(pod);
+  const guid = await o.configuredGuid('summaries');
+  await o.deletePod(pod);
+  await o.result(pod.uid);
+  expect(await summaries(podWorkflowId(pod.uid))).toEqual(
+    expect.arrayContaining([
+      `read pod ${o.namespace}/summaries and its NADs`,
+      'allocate 1 GUID(s)',
+      `add ${guid} to PKey ${o.pkeys[0]}`,
+      'hand 1 GUID(s) to the PKey flush',
+    ]),
+  );
+  expect(await summaries(pkeyFlushWorkflowId(o.pkeys[0]))).toContain(`remove 1 GUID(s) from PKey ${o.pkeys[0]}`);
+});
 
 /**
  * Re-records the replay fixtures of test/unit/replay.test.ts from this test's workflows, on purpose

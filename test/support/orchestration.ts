@@ -160,6 +160,21 @@ export async function startOrchestration(options: OrchestrationOptions = {}): Pr
   };
   const pods = new PodWorkflows(temporal.client, config.temporal.taskQueue);
 
+  // Every waiter shares one list of the namespace, at most one in flight: forty pollers each
+  // reading their pod every 50 ms would load this process (a TLS handshake per call) and the
+  // apiserver enough to slow the very worker they measure.
+  let listing: Promise<Map<string, string>> | undefined;
+  const annotations = (): Promise<Map<string, string>> => {
+    listing ??= core
+      .listNamespacedPod({ namespace })
+      .then(
+        (list) =>
+          new Map(list.items.map((p) => [p.metadata!.name!, p.metadata?.annotations?.[NETWORKS_ANNOTATION] ?? ''])),
+      )
+      .finally(() => setTimeout(() => (listing = undefined), 50));
+    return listing;
+  };
+
   return {
     sim,
     core,
@@ -211,8 +226,7 @@ export async function startOrchestration(options: OrchestrationOptions = {}): Pr
       return waitFor(
         `pod ${name} configured`,
         async () => {
-          const pod = await core.readNamespacedPod({ namespace, name });
-          const text = pod.metadata?.annotations?.[NETWORKS_ANNOTATION] ?? '';
+          const text = (await annotations()).get(name) ?? '';
           let elements: Array<{ 'cni-args'?: Record<string, string> }> | undefined;
           try {
             elements = JSON.parse(text) as typeof elements;
