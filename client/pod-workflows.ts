@@ -19,6 +19,8 @@ import {
   type PodStatus,
 } from '../workflows/definitions';
 
+const POD_WORKFLOW_PREFIX = podWorkflowId('');
+
 /** `running`: the workflow runs now (just started, or already running); `closed`: it already finished. */
 export type StartOutcome = 'running' | 'closed';
 
@@ -74,6 +76,22 @@ export class PodWorkflows {
   /** An operator's retry of a waiting pod. */
   retry(uid: string): Promise<boolean> {
     return this.#signal(uid, (h) => h.signal(retrySignal));
+  }
+
+  /** UIDs of this task queue's open pod workflows (a visibility query; it lags a moment behind starts). */
+  async *openPodWorkflows(): AsyncIterable<{ uid: string; startedAt: number; namespace?: string; name?: string }> {
+    const query = `WorkflowType = 'podWorkflow' AND ExecutionStatus = 'Running' AND TaskQueue = '${this.taskQueue}'`;
+    for await (const execution of this.client.workflow.list({ query })) {
+      if (!execution.workflowId.startsWith(POD_WORKFLOW_PREFIX)) continue;
+      const namespace = execution.typedSearchAttributes.get(PodNamespace);
+      const name = execution.typedSearchAttributes.get(PodName);
+      yield {
+        uid: execution.workflowId.slice(POD_WORKFLOW_PREFIX.length),
+        startedAt: execution.startTime.getTime(),
+        ...(namespace ? { namespace } : {}),
+        ...(name ? { name } : {}),
+      };
+    }
   }
 
   /** The pod workflow's status, or undefined when it does not exist. */

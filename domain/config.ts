@@ -137,7 +137,7 @@ export function parseConfig(env: Env): Readonly<Config> {
     guidPool: parseGuidPool(env),
     guidPoolShards: parseCount('GUID_POOL_SHARDS', readOptional(env, 'GUID_POOL_SHARDS'), DEFAULT_POOL_SHARDS, 256),
     partitions: parsePartitions(env),
-    temporal: parseTemporal(env),
+    temporal: parseTemporalConfig(env),
   });
 }
 
@@ -236,7 +236,8 @@ function parsePartitions(env: Env): PartitionConfig {
   }
 }
 
-function parseTemporal(env: Env): TemporalConfig {
+/** Parses the `TEMPORAL_*` settings alone (the watcher needs nothing else of {@link Config}). */
+export function parseTemporalConfig(env: Env): TemporalConfig {
   const address = parseHostPort('TEMPORAL_ADDRESS', readOptional(env, 'TEMPORAL_ADDRESS') ?? DEFAULT_TEMPORAL_ADDRESS);
   const namespace = parseText(
     'TEMPORAL_NAMESPACE',
@@ -250,6 +251,9 @@ function parseTemporal(env: Env): TemporalConfig {
     'a name',
   );
   if (taskQueue.length > 1000) throw new ConfigError('TEMPORAL_TASK_QUEUE', taskQueue, 'at most 1000 characters');
+  // The watcher names it inside a visibility query: no quote may end the string literal early.
+  if (/['"\\]/.test(taskQueue))
+    throw new ConfigError('TEMPORAL_TASK_QUEUE', taskQueue, 'a name without quotes or backslashes');
   const rawKey = readOptional(env, 'TEMPORAL_API_KEY');
   const apiKey = rawKey === undefined ? undefined : parseSecret('TEMPORAL_API_KEY', rawKey, 'an API key');
   const tls = parseTemporalTls(env, apiKey !== undefined);

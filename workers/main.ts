@@ -7,12 +7,12 @@
  * Exit codes: 0 after a graceful shutdown, 1 when the worker cannot start or fails, 2 for invalid
  * configuration (a `ConfigError`: fix the ConfigMap, a restart will not help).
  */
-import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
-import { Client, Connection, type TLSConfig } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
+import { temporalConnectionOptions } from '../client/temporal-connection';
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { describeConfig, parseConfig, type Config, type TemporalTlsConfig } from '../domain/config';
+import { describeConfig, parseConfig, type Config } from '../domain/config';
 import { ConfigError } from '../domain/errors';
 import { loadSubnetManagerPlugin } from '../plugins/loader';
 import { SubnetManagerError, type PluginLogger, type SubnetManagerPlugin } from '../plugins/types';
@@ -95,14 +95,13 @@ async function main(): Promise<number> {
       return stopping.signal.aborted ? EXIT_OK : EXIT_FAILURE;
     }
 
-    const { address, namespace, tls, apiKey } = config.temporal;
-    const tlsOption = await readTls(tls);
-    if (tlsOption === false)
+    const { address, namespace } = config.temporal;
+    const connectionOptions = await temporalConnectionOptions(config.temporal);
+    if (connectionOptions.tls === false)
       logger.warn({ address }, 'Temporal connection is NOT encrypted: no TLS settings and TEMPORAL_TLS is not true');
-    const key = apiKey?.reveal();
-    const connection = await NativeConnection.connect({ address, tls: tlsOption, ...(key && { apiKey: key }) });
+    const connection = await NativeConnection.connect(connectionOptions);
     closers.push(['Temporal worker connection', () => connection.close()]);
-    const clientConnection = await Connection.connect({ address, tls: tlsOption, ...(key && { apiKey: key }) });
+    const clientConnection = await Connection.connect(connectionOptions);
     closers.push(['Temporal client connection', () => clientConnection.close()]);
     const client = new Client({ connection: clientConnection, namespace });
 
@@ -185,18 +184,6 @@ async function validatePlugin(plugin: SubnetManagerPlugin, logger: IbLogger, sig
     }
     delayMs *= VALIDATE_FACTOR;
   }
-}
-
-/** The connection's `tls` option: off, system CAs, or the configured files (read once, at start). */
-async function readTls(tls: TemporalTlsConfig): Promise<TLSConfig | boolean> {
-  if (!tls.enabled) return false;
-  const config: TLSConfig = {};
-  if (tls.caPath !== undefined) config.serverRootCACertificate = await readFile(tls.caPath);
-  if (tls.certPath !== undefined && tls.keyPath !== undefined) {
-    config.clientCertPair = { crt: await readFile(tls.certPath), key: await readFile(tls.keyPath) };
-  }
-  if (tls.serverName !== undefined) config.serverNameOverride = tls.serverName;
-  return Object.keys(config).length === 0 ? true : config;
 }
 
 async function closeAll(closers: readonly Closer[], logger: PluginLogger): Promise<void> {
