@@ -14,6 +14,7 @@ import {
 } from './annotations';
 import { NotIbSriovError } from './errors';
 import { networkId, parseIbSriovNetwork } from './nad';
+import { parseNetworkSelection, type NetworkSelectionElement } from './network-selection';
 import type { PodFacts } from './pod-relevance';
 
 /** The `k8s.v1.cni.cncf.io/resourceName` annotation of a NAD (the SR-IOV device plugin's pool). */
@@ -103,35 +104,40 @@ export function nadFactsOf(object: unknown, managedResourceNames: readonly strin
 }
 
 /**
- * The user's intent in a networks annotation: the text with what our own patch writes taken out of
- * every element we marked configured (its `guid`, `pkey`, the marker, `infiniband-guid`). Our patch
- * leaves the intent unchanged, so only a user's edit (a fix of a malformed annotation, a new
- * requested GUID) makes the watcher signal the pod's workflow. Unparsable text is its own intent.
+ * The user's intent in a networks annotation: its elements in one canonical form (short and JSON
+ * forms alike), without what our own patch writes into an element we marked configured (its
+ * `guid`, `pkey`, the marker, `infiniband-guid`). Our patch leaves the intent unchanged, so only a
+ * user's edit (a fix of a malformed annotation, a new requested GUID) makes the watcher signal the
+ * pod's workflow. Unparsable text is its own intent. Throws nothing.
  */
-export function annotationIntent(annotation: string | undefined): string {
-  if (annotation === undefined || !annotation.trimStart().startsWith('[')) return annotation ?? '';
-  let elements: unknown;
+export function annotationIntent(annotation: string | undefined, podNamespace: string): string {
+  let elements: NetworkSelectionElement[];
   try {
-    elements = JSON.parse(annotation);
+    elements = parseNetworkSelection(annotation, podNamespace);
   } catch {
-    return annotation;
+    return `unparsable:${annotation ?? ''}`;
   }
-  if (!Array.isArray(elements)) return annotation;
   return JSON.stringify(
-    elements.map((element: unknown) => {
-      if (typeof element !== 'object' || element === null) return element;
-      const { 'cni-args': args, [INFINIBAND_GUID_KEY]: _ib, ...rest } = element as Record<string, unknown>;
-      if (
-        typeof args !== 'object' ||
-        args === null ||
-        (args as Record<string, unknown>)[CONFIGURED_KEY] !== CONFIGURED_VALUE
-      )
-        return element;
-      const { [GUID_ARG]: _g, [PKEY_ARG]: _p, [CONFIGURED_KEY]: _m, ...userArgs } = args as Record<string, unknown>;
-      return Object.keys(userArgs).length > 0 ? { ...rest, 'cni-args': userArgs } : rest;
+    elements.map((element) => {
+      const configured = element.cniArgs?.[CONFIGURED_KEY] === CONFIGURED_VALUE;
+      const rest = Object.entries(element.raw).filter(([key]) => !ELEMENT_KEYS_IN_INTENT.has(key.toLowerCase()));
+      const args = Object.entries(element.cniArgs ?? {}).filter(
+        ([key]) => !configured || ![GUID_ARG, PKEY_ARG, CONFIGURED_KEY].includes(key),
+      );
+      return {
+        name: element.name,
+        namespace: element.namespace,
+        interface: element.interface ?? null,
+        infinibandGuid: configured ? null : (element.infinibandGuid ?? null),
+        args: Object.fromEntries(args),
+        rest: Object.fromEntries(rest),
+      };
     }),
   );
 }
+
+/** Element keys {@link annotationIntent} reads through the parsed fields, not verbatim. */
+const ELEMENT_KEYS_IN_INTENT = new Set(['name', 'namespace', 'interface', 'cni-args', INFINIBAND_GUID_KEY]);
 
 function text(value: unknown): string {
   return typeof value === 'string' ? value : '';

@@ -42,7 +42,7 @@ export interface WatcherConfig {
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 // A label selector is checked by the apiserver too; refuse here what can only be a mistake.
-const SELECTOR = /^[A-Za-z0-9_.\-/!=,()\s]{1,1024}$/;
+const SELECTOR = /^[A-Za-z0-9_.\-/!=,() ]{1,1024}$/;
 const RESOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,252}$/;
 
 export const DEFAULT_LEASE_NAME = 'ib-kubernetes-leader';

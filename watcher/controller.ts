@@ -49,6 +49,8 @@ interface Told {
   started?: 'running' | 'closed';
   /** The annotation intent the workflow last knew of. */
   intent?: string;
+  /** When `ensure` answered (epoch ms): visibility may not list the workflow for a moment. */
+  at?: number;
   /** The pod was reported gone (finished): later events cost nothing. */
   released?: boolean;
   /** NADs changed since the last signal. */
@@ -58,6 +60,8 @@ interface Told {
 type Relevance = 'ours' | 'not-ours';
 
 const CONCURRENCY = 32;
+/** A workflow started this recently may not be listed by visibility yet. */
+const VISIBILITY_LAG_MS = 10_000;
 
 export class PodController {
   readonly #pods = new Map<string, PodFacts>();
@@ -162,7 +166,8 @@ export class PodController {
     }
     let ensured = 0;
     for (const [uid, told] of this.#told) {
-      if (told.started === 'running' && !open.has(uid) && this.#pods.has(uid)) {
+      const recent = (told.at ?? 0) > listedAt - VISIBILITY_LAG_MS;
+      if (told.started === 'running' && !recent && !open.has(uid) && this.#pods.has(uid)) {
         // Visibility lags a moment behind a start: `ensure` again is harmless and finds out.
         delete told.started;
         this.#queue.add(uid);
@@ -209,7 +214,7 @@ export class PodController {
       this.metrics.podDecision('not-infiniband');
       return;
     }
-    const intent = annotationIntent(facts.networksAnnotation);
+    const intent = annotationIntent(facts.networksAnnotation, facts.namespace);
     if (!told.started) {
       const ref: PodRef = {
         uid,
@@ -220,7 +225,7 @@ export class PodController {
       const outcome = await this.workflows.ensure(ref);
       this.metrics.workflowStarted(outcome);
       this.metrics.podDecision('ensured');
-      this.#told.set(uid, { started: outcome, intent });
+      this.#told.set(uid, { started: outcome, intent, at: Date.now() });
       return;
     }
     if (told.started === 'closed') return;
@@ -255,7 +260,7 @@ export class PodController {
 
   /** `ours` when the pod references an ib-sriov NAD, one not known, or its annotation does not parse. */
   #relevance(facts: PodFacts): Relevance {
-    const networks = this.#networksOf.get(facts.uid);
+    const networks = networksOf(facts);
     if (networks === undefined) return 'ours'; // unparsable: its workflow says why
     return networks.some((id) => this.#nads.get(id)?.kind !== 'other') ? 'ours' : 'not-ours';
   }
@@ -269,13 +274,7 @@ export class PodController {
   }
 
   #index(facts: PodFacts): void {
-    let networks: readonly string[] | undefined;
-    try {
-      networks = facts.networksAnnotation ? referencedNetworks(facts.networksAnnotation, facts.namespace) : [];
-    } catch (error) {
-      if (!(error instanceof NetworkAnnotationError)) throw error;
-      networks = undefined;
-    }
+    const networks = networksOf(facts);
     const before = this.#networksOf.get(facts.uid);
     if (before && networks && before.join(',') === networks.join(',')) return;
     this.#unindex(facts.uid);
@@ -295,5 +294,16 @@ export class PodController {
       if (uids?.size === 0) this.#byNetwork.delete(id);
     }
     this.#networksOf.delete(uid);
+  }
+}
+
+/** The network ids a pod names, or undefined when its annotation does not parse. */
+function networksOf(facts: PodFacts): readonly string[] | undefined {
+  if (!facts.networksAnnotation) return [];
+  try {
+    return referencedNetworks(facts.networksAnnotation, facts.namespace);
+  } catch (error) {
+    if (error instanceof NetworkAnnotationError) return undefined;
+    throw error;
   }
 }
