@@ -4,7 +4,7 @@ NODE_ENV_SETUP := source hack/lib.sh && ibk_use_node
 PLUGINS := ufm noop
 
 .PHONY: all tools deps build plugins $(addsuffix -plugin,$(PLUGINS)) check typecheck lint format \
-        test test-unit test-integration test-e2e stack-up stack-down stack-env ufm-sim bench image clean
+        test test-unit test-integration test-e2e stack-up stack-down stack-env ufm-sim bench image clean demo
 
 all: build
 
@@ -44,8 +44,11 @@ test-integration test-e2e: build ## against a running stack (make stack-up)
 stack-up: tools build ## start etcd, kube-apiserver, Temporal and the UFM simulator
 	bash hack/stack.sh up
 
-stack-down:
+stack-down: ## stop the stack, and the worker and watcher of make demo
 	bash hack/stack.sh down
+
+demo: ## the product on this machine: stack, worker, watcher, the examples configured; Ctrl-C stops all
+	bash hack/demo.sh
 
 stack-env:
 	@bash hack/stack.sh env

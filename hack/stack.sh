@@ -4,6 +4,7 @@
 #
 #   hack/stack.sh up     start everything (idempotent: a running stack is left alone)
 #   hack/stack.sh down   stop everything it started, by PID
+#   hack/stack.sh controller   start the built worker and watcher on the stack (make demo)
 #   hack/stack.sh env    print the stack's environment (KUBECONFIG, TEMPORAL_ADDRESS, ...)
 #
 # IBK_STACK_DIR (default .stack) holds certificates, data, logs, PIDs and the `env` file.
@@ -24,6 +25,9 @@ TEMPORAL_PORT=$((BASE + 33))
 TEMPORAL_UI_PORT=$((BASE + 34))
 TEMPORAL_HTTP_PORT=$((BASE + 35))
 TEMPORAL_METRICS_PORT=$((BASE + 36))
+WORKER_HEALTH_PORT=$((BASE + 81))
+WORKER_SDK_METRICS_PORT=$((BASE + 82))
+WATCHER_HEALTH_PORT=$((BASE + 83))
 UFM_PORT=$((BASE + 44))
 UFM_USER=admin
 # Test-only credential of the simulator; real UFM credentials come from a Secret.
@@ -208,14 +212,38 @@ Stack is up ($STACK_DIR):
 SUMMARY
 }
 
+# The worker and the watcher as in production: built output, configured only through the environment.
+controller() {
+  [ -f "$STACK_DIR/env" ] || ibk_die "the stack is not up: run 'hack/stack.sh up' first"
+  for entry in workers watcher; do
+    [ -f "$IBK_ROOT/build/$entry/main.js" ] || ibk_die "build/$entry/main.js missing: run 'make build' first"
+  done
+  local common=(
+    DAEMON_SM_PLUGIN=ufm
+    UFM_ADDRESS=127.0.0.1 UFM_PORT="$UFM_PORT" UFM_USERNAME="$UFM_USER" UFM_PASSWORD="$UFM_PASS"
+    UFM_CERTIFICATE="$(cat "$CERTS/ufm.crt")"
+    TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT" KUBECONFIG="$STACK_DIR/kubeconfig" HEALTH_ADDRESS=127.0.0.1
+  )
+  start worker env -i PATH="$PATH" "${common[@]}" HEALTH_PORT="$WORKER_HEALTH_PORT" \
+    METRICS_SDK_PORT="$WORKER_SDK_METRICS_PORT" node "$IBK_ROOT/build/workers/main.js"
+  start watcher env -i PATH="$PATH" "${common[@]}" HEALTH_PORT="$WATCHER_HEALTH_PORT" \
+    LEASE_NAMESPACE=default POD_NAME=watcher-local node "$IBK_ROOT/build/watcher/main.js"
+  ibk_wait_for worker curl -sf "http://127.0.0.1:$WORKER_HEALTH_PORT/readyz"
+  alive_or_die worker
+  ibk_wait_for watcher curl -sf "http://127.0.0.1:$WATCHER_HEALTH_PORT/readyz"
+  alive_or_die watcher
+  ibk_log "worker (http://127.0.0.1:$WORKER_HEALTH_PORT/metrics) and watcher (http://127.0.0.1:$WATCHER_HEALTH_PORT/metrics) running; logs in $LOGS"
+}
+
 down() {
-  for name in ufm-simulator temporal kube-apiserver etcd; do stop "$name"; done
+  for name in watcher worker ufm-simulator temporal kube-apiserver etcd; do stop "$name"; done
   ibk_log "stack in $STACK_DIR stopped"
 }
 
 case "${1:-}" in
   up) up ;;
   down) down ;;
+  controller) controller ;;
   env) cat "$STACK_DIR/env" ;;
-  *) ibk_die "usage: $0 up|down|env" ;;
+  *) ibk_die "usage: $0 up|down|env|controller" ;;
 esac
