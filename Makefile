@@ -44,8 +44,9 @@ test-integration test-e2e: build ## against a running stack (make stack-up)
 stack-up: tools build ## start etcd, kube-apiserver, Temporal and the UFM simulator
 	bash hack/stack.sh up
 
-stack-down: ## stop the stack, and the worker and watcher of make demo
+stack-down: ## stop the stack, and the stack, worker and watcher of make demo
 	bash hack/stack.sh down
+	if [ -d .stack-demo ]; then IBK_STACK_DIR=$(CURDIR)/.stack-demo bash hack/stack.sh down; fi
 
 demo: ## the product on this machine: stack, worker, watcher, the examples configured; Ctrl-C stops all
 	bash hack/demo.sh

@@ -59,7 +59,7 @@ export function createActivities(deps: ActivityDeps) {
   const handOvers = new Coalescer<readonly RemovalItem[], void>(
     async (pkey, batch) => {
       await deps.client.workflow.signalWithStart('pkeyFlushWorkflow', {
-        workflowId: pkeyFlushWorkflowId(pkey),
+        workflowId: pkeyFlushWorkflowId(pkey, deps.taskQueue),
         taskQueue: deps.taskQueue,
         args: [{ pkey, periodMs: deps.periodMs }],
         signal: removeGuidsSignal,

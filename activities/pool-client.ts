@@ -102,7 +102,7 @@ export class PoolClient {
     const answer = requests.map(() => false);
     await Promise.all(
       [...byShard].map(async ([shard, indexes]) => {
-        const handle = this.client.workflow.getHandle(guidPoolShardWorkflowId(this.shards[shard]!));
+        const handle = this.client.workflow.getHandle(guidPoolShardWorkflowId(this.shards[shard]!, this.taskQueue));
         const held = await handle
           .query(
             guidsHeldQuery,
@@ -129,7 +129,7 @@ export class PoolClient {
     if (this.#started.has(shardKey)) {
       // Known to run: a plain Update is one RPC less than update-with-start.
       try {
-        const handle = this.client.workflow.getHandle(guidPoolShardWorkflowId(range));
+        const handle = this.client.workflow.getHandle(guidPoolShardWorkflowId(range, this.taskQueue));
         return (await handle.executeUpdate(update as typeof allocateGuidsUpdate, {
           args: [batch as readonly AllocationRequest[]],
         })) as never;
@@ -139,7 +139,7 @@ export class PoolClient {
       }
     }
     const startWorkflowOperation = new WithStartWorkflowOperation('guidPoolShardWorkflow', {
-      workflowId: guidPoolShardWorkflowId(range),
+      workflowId: guidPoolShardWorkflowId(range, this.taskQueue),
       taskQueue: this.taskQueue,
       args: [{ range }],
       workflowIdConflictPolicy: 'USE_EXISTING',

@@ -30,6 +30,11 @@ async function main(): Promise<void> {
   await core.createNamespace({ body: { metadata: { name: NAMESPACE } } }).catch((error: { code?: number }) => {
     if (error.code !== 409) throw error;
   });
+  // A second run starts over: the pods of the last one go first (new pods, new UIDs, new workflows).
+  const previous = await core.listNamespacedPod({ namespace: NAMESPACE });
+  for (const pod of previous.items) {
+    await core.deleteNamespacedPod({ namespace: NAMESPACE, name: pod.metadata!.name!, gracePeriodSeconds: 0 });
+  }
   const manifests = ['ib-sriov-nad.yaml', 'test-pod.yaml', 'two-interfaces-pod.yaml'].map((file) =>
     k8s.loadYaml<k8s.KubernetesObject>(readFileSync(path.join(EXAMPLES, file), 'utf8')),
   );
@@ -53,9 +58,10 @@ async function main(): Promise<void> {
 
   const deadline = Date.now() + DEADLINE_MS;
   let annotations = new Map<string, Array<Record<string, unknown>>>();
+  let shown = -1;
   for (;;) {
     annotations = await configuredAnnotations(core, pods);
-    process.stdout.write(`\r  configured: ${annotations.size}/${pods.length}`);
+    if (annotations.size !== shown) console.log(`  configured: ${(shown = annotations.size)}/${pods.length}`);
     if (annotations.size === pods.length) break;
     if (Date.now() > deadline) {
       console.log(`\nnot every pod was configured within ${DEADLINE_MS / 1000} s; see .stack/logs/worker.log`);
@@ -64,7 +70,7 @@ async function main(): Promise<void> {
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  console.log('\n');
+  console.log('');
 
   const members = await ufmMembers('0x6');
   for (const [name, elements] of annotations) {
@@ -82,7 +88,7 @@ async function main(): Promise<void> {
   console.log(`\nTemporal web UI: ${ui}`);
   console.log(`  the pods' workflows: ${ui}/namespaces/default/workflows?query=${encodeURIComponent(query)}`);
   console.log(`  delete a pod and watch its GUID leave the PKey:`);
-  console.log(`    KUBECONFIG=${env('KUBECONFIG')} kubectl -n ${NAMESPACE} delete pod demo-pod-1 --grace-period=0`);
+  console.log(`    KUBECONFIG=${env('KUBECONFIG')} kubectl -n ${NAMESPACE} delete pod demo-pod-1 --grace-period=0 --force`);
 }
 
 async function apply(objects: k8s.KubernetesObjectApi, object: k8s.KubernetesObject): Promise<void> {

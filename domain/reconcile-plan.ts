@@ -41,7 +41,11 @@ export interface ReconcileInputs {
 }
 
 export interface ReconcilePlan {
-  readonly rejoin: ReadonlyArray<{ readonly pkey: string; readonly guids: readonly string[]; readonly podUids: readonly string[] }>;
+  readonly rejoin: ReadonlyArray<{
+    readonly pkey: string;
+    readonly guids: readonly string[];
+    readonly podUids: readonly string[];
+  }>;
   readonly free: ReadonlyArray<{ readonly owner: string; readonly guid: string; readonly listedIn: readonly string[] }>;
   /** GUIDs two live pods' annotations both name: reported, never changed here. */
   readonly conflicts: ReadonlyArray<{ readonly guid: string; readonly podUids: readonly string[] }>;

@@ -164,6 +164,8 @@ export class ListWatch<F> {
   /** One watch connection; resolves when it ends, with the last resourceVersion seen. */
   async #watch(fromVersion: string): Promise<{ end: WatchEnd; lastVersion: string }> {
     let lastVersion = fromVersion;
+    // The client ends a watch that is quiet for 30 s (its fixed inactivity timeout); that end is
+    // resumed at once from the last resourceVersion, as a server-side end is, at the cost of a request.
     const watch = new k8s.Watch(this.kubeConfig);
     const end = await new Promise<WatchEnd>((resolve) => {
       let settled = false;
@@ -196,7 +198,8 @@ export class ListWatch<F> {
             this.#apply(type, object);
           },
           (error: unknown) => {
-            if (error === null || error === undefined || isAbort(error)) finish({ kind: 'closed' });
+            // A quiet watch cut by the inactivity timeout is resumed at once, like a server-side end.
+            if (error === null || error === undefined || isAbort(error) || isTimeout(error)) finish({ kind: 'closed' });
             else finish(statusOf(error) === 410 ? { kind: 'gone' } : { kind: 'failed', error });
           },
         )
@@ -239,6 +242,10 @@ export class ListWatch<F> {
 function statusOf(error: unknown): number | undefined {
   const e = error as { statusCode?: number; code?: number; response?: { statusCode?: number } };
   return e?.statusCode ?? e?.response?.statusCode ?? (typeof e?.code === 'number' ? e.code : undefined);
+}
+
+function isTimeout(error: unknown): boolean {
+  return (error as { name?: string })?.name === 'TimeoutError';
 }
 
 function isAbort(error: unknown): boolean {

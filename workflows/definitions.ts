@@ -34,13 +34,18 @@ export const SEARCH_ATTRIBUTES = [PodName, PodNamespace, IbStage, IbNode, IbPKey
 export function podWorkflowId(uid: string): string {
   return `ib-pod-${uid}`;
 }
-/** The batch-flush entity of PKey `pkey` (canonical form). */
-export function pkeyFlushWorkflowId(pkey: string): string {
-  return `ib-pkey-${pkey}`;
+// The shared entities are scoped by task queue: the workers of one queue are the only ones that run
+// them, so a second instance in the same Temporal namespace (another fabric), or a changed
+// TEMPORAL_TASK_QUEUE, never attaches to an entity nobody polls. Pod workflows need no scope: a pod
+// UID is unique, and one instance per Temporal namespace owns a pod (see README, "Several instances").
+
+/** The batch-flush entity of PKey `pkey` (canonical form) on `taskQueue`. */
+export function pkeyFlushWorkflowId(pkey: string, taskQueue: string): string {
+  return `ib-pkey-${pkey}@${taskQueue}`;
 }
 /** The GUID pool shard owning `range`: the bounds are the key, so another layout is another entity. */
-export function guidPoolShardWorkflowId(range: GuidRange): string {
-  return `ib-guid-pool-${range.start.replaceAll(':', '')}-${range.end.replaceAll(':', '')}`;
+export function guidPoolShardWorkflowId(range: GuidRange, taskQueue: string): string {
+  return `ib-guid-pool-${range.start.replaceAll(':', '')}-${range.end.replaceAll(':', '')}@${taskQueue}`;
 }
 
 // ---- pod workflow ----

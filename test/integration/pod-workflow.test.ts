@@ -82,7 +82,9 @@ it('names its steps for the web UI: activity summaries in the histories', async 
       'hand 1 GUID(s) to the PKey flush',
     ]),
   );
-  expect(await summaries(pkeyFlushWorkflowId(o.pkeys[0]))).toContain(`remove 1 GUID(s) from PKey ${o.pkeys[0]}`);
+  expect(await summaries(pkeyFlushWorkflowId(o.pkeys[0], o.config.temporal.taskQueue))).toContain(
+    `remove 1 GUID(s) from PKey ${o.pkeys[0]}`,
+  );
 });
 
 /**
@@ -93,8 +95,8 @@ async function recordHistories(uid: string, guid: string): Promise<void> {
   const shard = o.pool.shards[findGuidShard(o.config.guidPool, o.pool.shards.length, guid)]!;
   const ids = {
     'pod-workflow.json': podWorkflowId(uid),
-    'pkey-flush-workflow.json': pkeyFlushWorkflowId(o.pkeys[0]),
-    'guid-pool-shard-workflow.json': guidPoolShardWorkflowId(shard),
+    'pkey-flush-workflow.json': pkeyFlushWorkflowId(o.pkeys[0], o.config.temporal.taskQueue),
+    'guid-pool-shard-workflow.json': guidPoolShardWorkflowId(shard, o.config.temporal.taskQueue),
   };
   const dir = join(__dirname, '../fixtures/histories');
   for (const [file, id] of Object.entries(ids)) {
