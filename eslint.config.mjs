@@ -87,6 +87,7 @@ export default tseslint.config(
     files: [
       'test/**/*.ts',
       'bench/**/*.ts',
+      'demo/**/*.ts',
       'hack/**/*.ts',
       'ufm-simulator/main.ts',
       'workers/main*.ts',

@@ -19,6 +19,7 @@ import {
   type AllocationResult,
   type PodRef,
   type PodStatus,
+  type ReconcileReport,
   type RemovalItem,
   type WaitReason,
 } from '../workflows/definitions';
@@ -29,6 +30,7 @@ import { PKeyJoins } from './pkey-joins';
 import { PodAnnotations, type ResolvedPod } from './pod-annotation';
 import type { PoolClient } from './pool-client';
 import { seedPoolShard } from './pool-seed';
+import { reconcile } from './reconcile';
 
 /** What the activities need; built once per worker process by `workers/`. */
 export interface ActivityDeps {
@@ -43,6 +45,8 @@ export interface ActivityDeps {
   readonly logger: PluginLogger;
   /** Told how many GUIDs each allocation handed out (for `ib_guid_allocations_total`). */
   readonly onGuidsAllocated?: (count: number) => void;
+  /** Told what each reconcile fixed (for `ib_reconcile_fixes_total`). */
+  readonly onReconciled?: (report: ReconcileReport) => void;
 }
 
 /** One pod's removals for one PKey, as the pod workflow hands them over. */
@@ -158,6 +162,27 @@ export function createActivities(deps: ActivityDeps) {
      */
     async flushRemovals(input: { pkey: string; items: readonly RemovalItem[] }): Promise<void> {
       return whileHeartbeating(() => flush(input));
+    },
+
+    /** Compares pods, pool and subnet manager and fixes what differs (see `reconcile.ts`). */
+    async reconcile(): Promise<ReconcileReport> {
+      const workflowId = Context.current().info.workflowExecution?.workflowId ?? 'reconcile';
+      const report = await whileHeartbeating(() =>
+        reconcile({
+          client: deps.client,
+          taskQueue: deps.taskQueue,
+          kube: deps.kube,
+          plugin: deps.plugin,
+          pool: deps.pool,
+          range: deps.pool.range,
+          periodMs: deps.periodMs,
+          events,
+          logger: deps.logger,
+          workflowId,
+        }),
+      );
+      deps.onReconciled?.(report);
+      return report;
     },
 
     /** Rebuilds a pool shard from pods and the subnet manager (see `pool-seed.ts`). */

@@ -10,6 +10,7 @@ import {
   guidPoolShardWorkflowId,
   guidsHeldQuery,
   MAX_BATCH,
+  poolOwnedQuery,
   releaseGuidsUpdate,
   type AllocationRequest,
   type AllocationResult,
@@ -116,6 +117,22 @@ export class PoolClient {
       }),
     );
     return answer;
+  }
+
+  /** Every owner → GUID of every shard (a shard that does not exist holds nothing). */
+  async owned(): Promise<Array<{ owner: string; guid: string }>> {
+    const perShard = await Promise.all(
+      this.shards.map((range) =>
+        this.client.workflow
+          .getHandle(guidPoolShardWorkflowId(range, this.taskQueue))
+          .query(poolOwnedQuery)
+          .catch((error: unknown) => {
+            if ((error as { name?: string }).name === 'WorkflowNotFoundError') return [];
+            throw error;
+          }),
+      ),
+    );
+    return perShard.flat();
   }
 
   async #update<K extends 'allocate' | 'release'>(

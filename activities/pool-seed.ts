@@ -8,13 +8,7 @@ import type { GuidPoolState } from '../domain/guid-pool-state';
 import { isGuidInRange, type GuidRange } from '../domain/guid-range';
 import { parseGuid } from '../domain/guid';
 import { NETWORKS_ANNOTATION } from '../domain/annotations';
-import {
-  getElementGuid,
-  interfaceKeys,
-  isConfigured,
-  parseNetworkSelection,
-  podNetworkInterfaceId,
-} from '../domain/network-selection';
+import { configuredInterfaces } from '../domain/configured-interfaces';
 import { isPodFinished } from '../domain/pod-relevance';
 import { guidsInUse } from '../domain/subnet-manager-listing';
 import type { SubnetManagerPlugin } from '../plugins/types';
@@ -45,7 +39,7 @@ export async function seedPoolShard(
       const annotation = pod.metadata?.annotations?.[NETWORKS_ANNOTATION];
       const uid = pod.metadata?.uid;
       if (!annotation || !uid || pod.spec?.hostNetwork || isPodFinished(pod.status?.phase)) continue;
-      for (const [owner, guid] of configuredGuids(uid, pod.metadata?.namespace ?? '', annotation)) {
+      for (const { owner, guid } of configuredInterfaces(uid, pod.metadata?.namespace ?? '', annotation)) {
         if (!isGuidInRange(range, safeParse(guid))) continue; // another shard's
         try {
           pool.allocateRequested(owner, guid);
@@ -67,20 +61,5 @@ function safeParse(guid: string): bigint {
     return parseGuid(guid);
   } catch {
     return -1n;
-  }
-}
-
-function configuredGuids(uid: string, namespace: string, annotation: string): Array<[string, string]> {
-  try {
-    const elements = parseNetworkSelection(annotation, namespace);
-    const keys = interfaceKeys(elements);
-    const found: Array<[string, string]> = [];
-    for (const [i, element] of elements.entries()) {
-      const guid = isConfigured(element) ? getElementGuid(element) : undefined;
-      if (guid) found.push([podNetworkInterfaceId(uid, element.name, keys[i] ?? ''), guid]);
-    }
-    return found;
-  } catch {
-    return []; // an annotation that does not parse configures nothing
   }
 }

@@ -88,7 +88,9 @@ async function main(): Promise<void> {
   console.log(`\nTemporal web UI: ${ui}`);
   console.log(`  the pods' workflows: ${ui}/namespaces/default/workflows?query=${encodeURIComponent(query)}`);
   console.log(`  delete a pod and watch its GUID leave the PKey:`);
-  console.log(`    KUBECONFIG=${env('KUBECONFIG')} kubectl -n ${NAMESPACE} delete pod demo-pod-1 --grace-period=0 --force`);
+  console.log(
+    `    KUBECONFIG=${env('KUBECONFIG')} kubectl -n ${NAMESPACE} delete pod demo-pod-1 --grace-period=0 --force`,
+  );
 }
 
 async function apply(objects: k8s.KubernetesObjectApi, object: k8s.KubernetesObject): Promise<void> {

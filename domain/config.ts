@@ -35,6 +35,7 @@ export const DEFAULT_PERIODIC_UPDATE_MS = 5_000;
 export const DEFAULT_POOL_SHARDS = 16;
 /** Default UFM request timeout; upstream has none (ufm-rest-api.md §7.4), NVIDIA's client uses 10 s. */
 export const DEFAULT_UFM_REQUEST_TIMEOUT_MS = 10_000;
+export const DEFAULT_RECONCILE_INTERVAL_MS = 5 * 60_000;
 /** Temporal defaults: the dev server's address and namespace, and this project's task queue. */
 export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
 export const DEFAULT_TEMPORAL_NAMESPACE = 'default';
@@ -79,6 +80,11 @@ export interface Config {
   readonly guidPoolShards: number;
   /** How pods' GUIDs join partitions (the production forks' variables, upstream `pkg/config`). */
   readonly partitions: PartitionConfig;
+  /**
+   * `RECONCILE_INTERVAL` (ours) in ms, default 5 min: how often the reconcile Schedule compares pods,
+   * pool and subnet manager. `0` creates no Schedule (an existing one is left as it is).
+   */
+  readonly reconcileIntervalMs: number;
   readonly temporal: TemporalConfig;
 }
 
@@ -137,6 +143,7 @@ export function parseConfig(env: Env): Readonly<Config> {
     guidPool: parseGuidPool(env),
     guidPoolShards: parseCount('GUID_POOL_SHARDS', readOptional(env, 'GUID_POOL_SHARDS'), DEFAULT_POOL_SHARDS, 256),
     partitions: parsePartitions(env),
+    reconcileIntervalMs: parseReconcileInterval(readOptional(env, 'RECONCILE_INTERVAL')),
     temporal: parseTemporalConfig(env),
   });
 }
@@ -180,6 +187,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     guidPool: { start: config.guidPool.start, end: config.guidPool.end },
     guidPoolShards: config.guidPoolShards,
     partitions: { ...config.partitions },
+    reconcileIntervalMs: config.reconcileIntervalMs,
     temporal: {
       address: temporal.address,
       namespace: temporal.namespace,
@@ -214,6 +222,12 @@ function parseGuidPool(env: Env): GuidRange {
     const [variable, value] = error.bound === 'start' ? ['GUID_POOL_RANGE_START', start] : ['GUID_POOL_RANGE_END', end];
     throw new ConfigError(variable, value, `a valid pool range (${error.reason})`);
   }
+}
+
+function parseReconcileInterval(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_RECONCILE_INTERVAL_MS;
+  if (/^\+?0+(\.0+)?$/.test(value)) return 0;
+  return parseSeconds('RECONCILE_INTERVAL', value, 10_000, 86_400_000);
 }
 
 function parseCount(name: string, value: string | undefined, fallback: number, max: number): number {

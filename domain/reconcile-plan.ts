@@ -12,17 +12,12 @@
  * ours are ever freed, so a port GUID or any other member UFM lists is never touched; and a GUID
  * any live pod's annotation names is never freed, whoever the pool thinks owns it.
  */
+import type { ConfiguredInterface } from './configured-interfaces';
 import { parseGuid } from './guid';
 import { isGuidInRange, type GuidRange } from './guid-range';
 
 /** One configured interface of a live pod, from its annotation. */
-export interface LiveInterface {
-  readonly podUid: string;
-  readonly owner: string;
-  readonly guid: string;
-  /** The NAD's PKey, or null when it has none (no subnet-manager membership expected). */
-  readonly pkey: string | null;
-}
+export type LiveInterface = ConfiguredInterface;
 
 export interface ReconcileInputs {
   readonly range: GuidRange;

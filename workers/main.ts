@@ -10,6 +10,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
+import { ensureReconcileSchedule } from '../client/reconcile-schedule';
 import { temporalConnectionOptions } from '../client/temporal-connection';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { describeConfig, parseConfig, type Config } from '../domain/config';
@@ -104,6 +105,11 @@ async function main(): Promise<number> {
     const clientConnection = await Connection.connect(connectionOptions);
     closers.push(['Temporal client connection', () => clientConnection.close()]);
     const client = new Client({ connection: clientConnection, namespace });
+
+    if (config.reconcileIntervalMs > 0) {
+      await ensureReconcileSchedule(client, config.temporal.taskQueue, config.reconcileIntervalMs);
+      logger.info({ everyMs: config.reconcileIntervalMs }, 'reconcile schedule in place');
+    }
 
     // KUBECONFIG when set, else the in-cluster ServiceAccount.
     const kubeConfig = new k8s.KubeConfig();

@@ -38,6 +38,8 @@ export interface IbMetrics {
   subnetManagerCall(operation: string, seconds: number, errorCode?: string): void;
   /** A pool shard changed state, e.g. `allocate`, `release`, `rebuild` (`ib_pool_updates_total`). */
   poolUpdate(kind: string): void;
+  /** A reconcile fixed `count` things of `kind` (`ib_reconcile_fixes_total`); 0 still counts a run. */
+  reconciled(kind: 'rejoined' | 'freed' | 'conflict', count: number): void;
 }
 
 /**
@@ -78,8 +80,19 @@ export function createIbMetrics(registry: Registry = new Registry()): IbMetrics 
     labelNames: ['kind'],
     registers: [registry],
   });
+  const reconcileFixes = new Counter({
+    name: 'ib_reconcile_fixes_total',
+    help: 'What the reconcile fixed: GUIDs re-joined, GUIDs of vanished pods freed, conflicts found',
+    labelNames: ['kind'],
+    registers: [registry],
+  });
+  const reconcileRuns = new Counter({ name: 'ib_reconcile_runs_total', help: 'Reconcile runs', registers: [registry] });
   return {
     registry,
+    reconciled: (kind, count) => {
+      if (kind === 'rejoined') reconcileRuns.inc();
+      reconcileFixes.inc({ kind }, count);
+    },
     guidsAllocated: (count) => allocations.inc(count),
     pkeyBatch: (membership, size) => batchSize.observe({ membership }, size),
     subnetManagerCall: (operation, seconds, errorCode) => {

@@ -12,6 +12,7 @@ import { PoolClient } from '../activities/pool-client';
 import type { Config } from '../domain/config';
 import { poolShardCount } from '../domain/guid-range';
 import type { PluginLogger, SubnetManagerPlugin } from '../plugins/types';
+import type { ReconcileReport } from '../workflows/definitions';
 import type { IbMetrics } from './metrics';
 
 /** What a worker is built from. */
@@ -23,7 +24,7 @@ export interface IbWorkerDeps {
   readonly plugin: SubnetManagerPlugin;
   readonly logger: PluginLogger;
   /** Allocation and pool-update counters; default: not recorded. */
-  readonly metrics?: Pick<IbMetrics, 'guidsAllocated' | 'poolUpdate'>;
+  readonly metrics?: Pick<IbMetrics, 'guidsAllocated' | 'poolUpdate' | 'reconciled'>;
   /** A pre-built workflow bundle (tests bundle once); default: bundle `workflows/` at start. */
   readonly workflowBundle?: WorkerOptions['workflowBundle'];
   /** Overrides of the Worker's tuning, for tests. */
@@ -56,7 +57,15 @@ export async function createIbWorker(deps: IbWorkerDeps): Promise<IbWorker> {
     partitions: config.partitions,
     periodMs: config.periodicUpdateMs,
     logger: deps.logger,
-    ...(deps.metrics && { onGuidsAllocated: (count: number) => deps.metrics!.guidsAllocated(count) }),
+    ...(deps.metrics && {
+      onGuidsAllocated: (count: number) => deps.metrics!.guidsAllocated(count),
+      onReconciled: (report: ReconcileReport) => {
+        const rejoined = Object.values(report.rejoined).reduce((a, b) => a + b, 0);
+        deps.metrics!.reconciled('rejoined', rejoined);
+        deps.metrics!.reconciled('freed', report.freed.viaFlush + report.freed.direct);
+        deps.metrics!.reconciled('conflict', report.conflicts);
+      },
+    }),
   });
   const worker = await Worker.create({
     connection: deps.connection,

@@ -219,3 +219,29 @@ export interface PoolShardStats {
 
 /** Largest batch an update takes; the worker's coalescer stays below it. */
 export const MAX_BATCH = 1000;
+
+/** Every owner → GUID a shard holds (the reconcile reads them; a query adds nothing to history). */
+export const poolOwnedQuery = defineQuery<Array<{ owner: string; guid: string }>>('poolOwnedQuery');
+
+// ---- reconcile ----
+
+/** The Schedule that runs {@link ReconcileReport reconcile} for one task queue. */
+export function reconcileScheduleId(taskQueue: string): string {
+  return `ib-reconcile@${taskQueue}`;
+}
+
+/** What one reconcile found and fixed (the workflow's result). */
+export interface ReconcileReport {
+  /** Live (existing, not finished) pods seen. */
+  readonly livePods: number;
+  /** GUIDs the pool holds, all shards. */
+  readonly held: number;
+  /** GUIDs of live pods added back to their PKeys, by PKey. */
+  readonly rejoined: Readonly<Record<string, number>>;
+  /** GUIDs of vanished pods taken out of their PKeys (through the flush) or straight back to the pool. */
+  readonly freed: { readonly viaFlush: number; readonly direct: number };
+  /** GUIDs two live pods claim (left as they are; each pod's Event says so). */
+  readonly conflicts: number;
+  /** Candidates left alone because their pod workflow still runs or is not configured yet. */
+  readonly skipped: number;
+}

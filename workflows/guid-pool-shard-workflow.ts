@@ -25,6 +25,7 @@ import {
   allocateGuidsUpdate,
   guidsHeldQuery,
   MAX_BATCH,
+  poolOwnedQuery,
   poolShardStatsQuery,
   releaseGuidsUpdate,
   type AllocationRequest,
@@ -74,6 +75,7 @@ export async function guidPoolShardWorkflow(input: GuidPoolShardInput): Promise<
       }
     }),
   );
+  wf.setHandler(poolOwnedQuery, () => pool?.listOwned() ?? []);
   wf.setHandler(poolShardStatsQuery, () => {
     const state = pool?.toState();
     const stats = pool?.stats();

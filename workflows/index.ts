@@ -2,3 +2,4 @@
 export { podWorkflow } from './pod-workflow';
 export { pkeyFlushWorkflow } from './pkey-flush-workflow';
 export { guidPoolShardWorkflow } from './guid-pool-shard-workflow';
+export { reconcileWorkflow } from './reconcile-workflow';
