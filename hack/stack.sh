@@ -5,6 +5,7 @@
 #   hack/stack.sh up     start everything (idempotent: a running stack is left alone)
 #   hack/stack.sh down   stop everything it started, by PID
 #   hack/stack.sh controller   start the built worker and watcher on the stack (make demo)
+#   hack/stack.sh restart-temporal   stop and start the Temporal dev server on the same file (tests)
 #   hack/stack.sh env    print the stack's environment (KUBECONFIG, TEMPORAL_ADDRESS, ...)
 #
 # IBK_STACK_DIR (default .stack) holds certificates, data, logs, PIDs and the `env` file.
@@ -244,6 +245,7 @@ case "${1:-}" in
   up) up ;;
   down) down ;;
   controller) controller ;;
+  restart-temporal) stop temporal; start_temporal ;;
   env) cat "$STACK_DIR/env" ;;
-  *) ibk_die "usage: $0 up|down|env|controller" ;;
+  *) ibk_die "usage: $0 up|down|env|controller|restart-temporal" ;;
 esac
