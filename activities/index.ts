@@ -12,6 +12,7 @@ import type { InterfaceAssignment } from '../domain/pod-plan';
 import { parsePKey } from '../domain/pkey';
 import type { PluginLogger, SubnetManagerError, SubnetManagerPlugin } from '../plugins/types';
 import {
+  entityTaskQueue,
   guidsReleasedSignal,
   pkeyFlushWorkflowId,
   removeGuidsSignal,
@@ -64,7 +65,7 @@ export function createActivities(deps: ActivityDeps) {
     async (pkey, batch) => {
       await deps.client.workflow.signalWithStart('pkeyFlushWorkflow', {
         workflowId: pkeyFlushWorkflowId(pkey, deps.taskQueue),
-        taskQueue: deps.taskQueue,
+        taskQueue: entityTaskQueue(deps.taskQueue),
         args: [{ pkey, periodMs: deps.periodMs }],
         signal: removeGuidsSignal,
         signalArgs: [batch.flat()],

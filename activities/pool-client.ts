@@ -7,6 +7,7 @@ import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import { findGuidShard, splitGuidRange, type GuidRange } from '../domain/guid-range';
 import {
   allocateGuidsUpdate,
+  entityTaskQueue,
   guidPoolShardWorkflowId,
   guidsHeldQuery,
   MAX_BATCH,
@@ -157,7 +158,7 @@ export class PoolClient {
     }
     const startWorkflowOperation = new WithStartWorkflowOperation('guidPoolShardWorkflow', {
       workflowId: guidPoolShardWorkflowId(range, this.taskQueue),
-      taskQueue: this.taskQueue,
+      taskQueue: entityTaskQueue(this.taskQueue),
       args: [{ range }],
       workflowIdConflictPolicy: 'USE_EXISTING',
     });

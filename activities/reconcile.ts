@@ -13,6 +13,7 @@ import { isPodFinished } from '../domain/pod-relevance';
 import { planReconcile, type LiveInterface } from '../domain/reconcile-plan';
 import type { PluginLogger, SubnetManagerPlugin } from '../plugins/types';
 import {
+  entityTaskQueue,
   pkeyFlushWorkflowId,
   podWorkflowId,
   removeGuidsSignal,
@@ -90,7 +91,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
     }
     await deps.client.workflow.signalWithStart('pkeyFlushWorkflow', {
       workflowId: pkeyFlushWorkflowId(pkey, deps.taskQueue),
-      taskQueue: deps.taskQueue,
+      taskQueue: entityTaskQueue(deps.taskQueue),
       args: [{ pkey, periodMs: deps.periodMs }],
       signal: removeGuidsSignal,
       signalArgs: [

@@ -4,7 +4,7 @@
  * or delete it from the web UI or `temporal schedule ...`.
  */
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import { reconcileScheduleId } from '../workflows/definitions';
+import { entityTaskQueue, reconcileScheduleId } from '../workflows/definitions';
 
 export async function ensureReconcileSchedule(client: Client, taskQueue: string, everyMs: number): Promise<void> {
   const scheduleId = reconcileScheduleId(taskQueue);
@@ -13,7 +13,13 @@ export async function ensureReconcileSchedule(client: Client, taskQueue: string,
     await client.schedule.create({
       scheduleId,
       spec,
-      action: { type: 'startWorkflow', workflowType: 'reconcileWorkflow', taskQueue, workflowId: scheduleId, args: [] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'reconcileWorkflow',
+        taskQueue: entityTaskQueue(taskQueue),
+        workflowId: scheduleId,
+        args: [],
+      },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: everyMs },
     });
   } catch (error) {

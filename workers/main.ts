@@ -116,7 +116,7 @@ async function main(): Promise<number> {
     kubeConfig.loadFromDefault();
 
     const workerLogger = toPluginLogger(logger);
-    const { worker } = await createIbWorker({
+    const worker = await createIbWorker({
       config,
       client,
       connection,

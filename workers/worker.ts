@@ -4,7 +4,7 @@
  * the same worker in-process against the local stack.
  */
 import type { Client } from '@temporalio/client';
-import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type * as k8s from '@kubernetes/client-node';
 import { createActivities } from '../activities';
 import { KubeAccess } from '../activities/kube';
@@ -12,7 +12,7 @@ import { PoolClient } from '../activities/pool-client';
 import type { Config } from '../domain/config';
 import { poolShardCount } from '../domain/guid-range';
 import type { PluginLogger, SubnetManagerPlugin } from '../plugins/types';
-import type { ReconcileReport } from '../workflows/definitions';
+import { entityTaskQueue, type ReconcileReport } from '../workflows/definitions';
 import type { IbMetrics } from './metrics';
 
 /** What a worker is built from. */
@@ -33,9 +33,13 @@ export interface IbWorkerDeps {
   >;
 }
 
-/** A built worker and the counters behind its coalescing, for metrics and benchmarks. */
+/** A built worker (two SDK Workers: pods, entities) and the counters behind its coalescing. */
 export interface IbWorker {
-  readonly worker: Worker;
+  readonly workers: readonly Worker[];
+  /** Runs both until shutdown; resolves when both stopped, rejects if either failed. */
+  run(): Promise<void>;
+  /** Begins a graceful shutdown of both. */
+  shutdown(): void;
   readonly kube: KubeAccess;
   readonly pool: PoolClient;
 }
@@ -67,20 +71,50 @@ export async function createIbWorker(deps: IbWorkerDeps): Promise<IbWorker> {
       },
     }),
   });
-  const worker = await Worker.create({
+  const workflowBundle =
+    deps.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') }));
+  const common = {
     connection: deps.connection,
     namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    ...(deps.workflowBundle
-      ? { workflowBundle: deps.workflowBundle }
-      : { workflowsPath: require.resolve('../workflows') }),
+    workflowBundle,
     activities,
+    shutdownGraceTime: '20 seconds',
+  };
+  const pods = await Worker.create({
+    ...common,
+    taskQueue: config.temporal.taskQueue,
     // Pod workflows wait for their pod for days: keep them cached so a signal needs no replay.
     maxCachedWorkflows: 5000,
     maxConcurrentLocalActivityExecutions: 500,
     maxConcurrentWorkflowTaskExecutions: 100,
-    shutdownGraceTime: '20 seconds',
     ...deps.tuning,
   });
-  return { worker, kube, pool };
+  // The entities on their own queue and slots (see `entityTaskQueue`): a few long-lived workflows.
+  const entities = await Worker.create({
+    ...common,
+    taskQueue: entityTaskQueue(config.temporal.taskQueue),
+    maxCachedWorkflows: 500,
+    maxConcurrentWorkflowTaskExecutions: 20,
+    maxConcurrentActivityTaskExecutions: 20,
+    ...(deps.tuning?.shutdownGraceTime ? { shutdownGraceTime: deps.tuning.shutdownGraceTime } : {}),
+  });
+  const workers = [pods, entities];
+  return {
+    workers,
+    run: async () => {
+      // One failing makes the other stop too: a half-running worker would starve pods silently.
+      const runs = workers.map((w) =>
+        w.run().catch((error: unknown) => {
+          for (const other of workers) if (other.getState() === 'RUNNING') other.shutdown();
+          throw error;
+        }),
+      );
+      await Promise.all(runs);
+    },
+    shutdown: () => {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    },
+    kube,
+    pool,
+  };
 }

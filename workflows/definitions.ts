@@ -39,7 +39,16 @@ export function podWorkflowId(uid: string): string {
 // TEMPORAL_TASK_QUEUE, never attaches to an entity nobody polls. Pod workflows need no scope: a pod
 // UID is unique, and one instance per Temporal namespace owns a pod (see README, "Several instances").
 
-/** The batch-flush entity of PKey `pkey` (canonical form) on `taskQueue`. */
+/**
+ * The task queue the shared entities (pool shards, PKey flushes, the reconcile) run on, beside the
+ * pods' queue. Their own queue gives them their own worker slots: a burst of pod workflow tasks, each
+ * waiting in a local activity for a pool Update, can then never starve the shard that answers it.
+ */
+export function entityTaskQueue(taskQueue: string): string {
+  return `${taskQueue}-entities`;
+}
+
+/** The batch-flush entity of PKey `pkey` (canonical form) of the instance on `taskQueue`. */
 export function pkeyFlushWorkflowId(pkey: string, taskQueue: string): string {
   return `ib-pkey-${pkey}@${taskQueue}`;
 }

@@ -5,7 +5,7 @@
  * reaches a workflow history.
  */
 import { BASIC_AUTH_PREFIX } from './fixtures/secrets';
-import { podWorkflowId } from '../../workflows/definitions';
+import { entityTaskQueue, podWorkflowId } from '../../workflows/definitions';
 import { startOrchestration, SIM_PASSWORD, type Orchestration } from '../support/orchestration';
 import { waitFor } from '../support/wait';
 
@@ -170,7 +170,7 @@ describe('nothing secret reaches Temporal', () => {
     const basic = Buffer.from(`admin:${SIM_PASSWORD}`).toString('base64');
     let histories = 0;
     for await (const execution of o.temporal.client.workflow.list({
-      query: `TaskQueue = '${o.config.temporal.taskQueue}'`,
+      query: `TaskQueue = '${o.config.temporal.taskQueue}' OR TaskQueue = '${entityTaskQueue(o.config.temporal.taskQueue)}'`,
     })) {
       const history = await o.temporal.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
       const text = JSON.stringify(history);

@@ -3,6 +3,7 @@
  * (bad pods never slow good ones), a lone pod never held for `DAEMON_PERIODIC_UPDATE`, and a GUID
  * pool rebuilt from scratch (pods' annotations plus UFM's listing) that loses nothing.
  */
+import { entityTaskQueue } from '../../workflows/definitions';
 import { startOrchestration, type Orchestration } from '../support/orchestration';
 import { waitFor } from '../support/wait';
 
@@ -115,7 +116,7 @@ describe('with a small pool of fabric ports (UFM rejects unknown GUIDs)', () => 
 
     // Throw the pool away: every shard entity of this worker's task queue.
     const shards = o.temporal.client.workflow.list({
-      query: `TaskQueue = '${o.config.temporal.taskQueue}' AND WorkflowType = 'guidPoolShardWorkflow' AND ExecutionStatus = 'Running'`,
+      query: `TaskQueue = '${entityTaskQueue(o.config.temporal.taskQueue)}' AND WorkflowType = 'guidPoolShardWorkflow' AND ExecutionStatus = 'Running'`,
     });
     let terminated = 0;
     for await (const shard of shards) {

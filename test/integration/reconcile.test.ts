@@ -8,7 +8,7 @@ import { ensureReconcileSchedule } from '../../client/reconcile-schedule';
 import { parseUfmConfig } from '../../domain/config';
 import { parsePKey } from '../../domain/pkey';
 import { UfmPlugin } from '../../plugins/ufm';
-import { podWorkflowId, reconcileScheduleId, type ReconcileReport } from '../../workflows/definitions';
+import { entityTaskQueue, podWorkflowId, reconcileScheduleId, type ReconcileReport } from '../../workflows/definitions';
 import { startOrchestration, type Orchestration } from '../support/orchestration';
 import { uniqueName } from '../support/stack';
 import { waitFor } from '../support/wait';
@@ -90,7 +90,7 @@ it('the Schedule is created once and its interval kept up to date by later worke
   try {
     const described = await handle.describe();
     expect(described.spec.intervals?.[0]?.every).toBe(120_000);
-    expect(described.action).toMatchObject({ workflowType: 'reconcileWorkflow', taskQueue: queue });
+    expect(described.action).toMatchObject({ workflowType: 'reconcileWorkflow', taskQueue: entityTaskQueue(queue) });
   } finally {
     await handle.delete();
   }

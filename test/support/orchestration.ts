@@ -18,7 +18,7 @@ import type { PluginLogger } from '../../plugins/types';
 import { UfmPlugin } from '../../plugins/ufm';
 import { generateSelfSignedCert, startUfmSimulator, type GeneratedCert, type UfmSimulator } from '../../ufm-simulator';
 import { createIbWorker, type IbWorker } from '../../workers/worker';
-import { podWorkflowId } from '../../workflows/definitions';
+import { entityTaskQueue, podWorkflowId } from '../../workflows/definitions';
 import { adminKubeConfig, stackEnv, uniqueName } from './stack';
 import { waitFor } from './wait';
 import { connectTemporal, type TemporalTestContext } from './temporal';
@@ -141,7 +141,7 @@ export async function startOrchestration(options: OrchestrationOptions = {}): Pr
           workflowBundle: await workflowBundle(),
           tuning: { shutdownGraceTime: '1 second', ...options.tuning },
         });
-  const running = worker?.worker.run();
+  const running = worker?.run();
   const pool =
     worker?.pool ??
     new PoolClient(
@@ -245,7 +245,7 @@ export async function startOrchestration(options: OrchestrationOptions = {}): Pr
     async close() {
       // The entities run until terminated; end this fixture's so they do not outlive its worker.
       const open = temporal.client.workflow.list({
-        query: `TaskQueue = '${config.temporal.taskQueue}' AND ExecutionStatus = 'Running'`,
+        query: `(TaskQueue = '${config.temporal.taskQueue}' OR TaskQueue = '${entityTaskQueue(config.temporal.taskQueue)}') AND ExecutionStatus = 'Running'`,
       });
       for await (const execution of open) {
         await temporal.client.workflow
@@ -253,7 +253,7 @@ export async function startOrchestration(options: OrchestrationOptions = {}): Pr
           .terminate('test fixture closed')
           .catch(() => {});
       }
-      worker?.worker.shutdown();
+      worker?.shutdown();
       await running;
       await plugin.close();
       await temporal.close();
