@@ -8,11 +8,11 @@
  * own in-memory dev server, `BENCH_TEMPORAL=stack` uses the stack's (SQLite file).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import * as k8s from '@kubernetes/client-node';
 import { podWorkflowId, SEARCH_ATTRIBUTES } from '../workflows/definitions';
 import { startOrchestration, type Orchestration } from '../test/support/orchestration';
+import { cpuSeconds, pool, stackPid, summary } from './measure';
 
 const N = Number(process.env.BENCH_PODS ?? 1000);
 const LONE = Number(process.env.BENCH_LONE ?? 50);
@@ -25,30 +25,6 @@ async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-/** CPU seconds of a process from /proc (user + system). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
-function summary(latencies: number[]): string {
-  const s = [...latencies].sort((a, b) => a - b);
-  return `p50 ${percentile(s, 50).toFixed(0)} ms, p95 ${percentile(s, 95).toFixed(0)} ms, p99 ${percentile(s, 99).toFixed(0)} ms`;
-}
-
-async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) await work(items[next++]!);
-    }),
-  );
 }
 
 async function startMemoryServer(): Promise<{ address: string; pid: number; child: ChildProcess }> {
@@ -84,7 +60,7 @@ async function startMemoryServer(): Promise<{ address: string; pid: number; chil
 }
 
 function temporalPid(): number {
-  return Number(readFileSync(`${process.env.IBK_STACK_DIR ?? '.stack'}/pids/temporal.pid`, 'utf8'));
+  return stackPid('temporal');
 }
 
 async function burst(o: Orchestration, serverPid: number, label: string, count: number): Promise<void> {

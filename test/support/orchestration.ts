@@ -258,6 +258,9 @@ export async function startOrchestration(options: OrchestrationOptions = {}): Pr
       await plugin.close();
       await temporal.close();
       await sim.close();
+      // The stack runs no namespace controller: delete the pods first, or they would stay in etcd and
+      // slow every later cluster-wide list (pool rebuilds, the reconcile).
+      await core.deleteCollectionNamespacedPod({ namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
       await core.deleteNamespace({ name: namespace }).catch(() => undefined);
       rmSync(dirname(cert.certPath), { recursive: true, force: true });
     },
