@@ -41,6 +41,8 @@ export interface ActivityDeps {
   readonly plugin: SubnetManagerPlugin;
   readonly pool: PoolClient;
   readonly partitions: PartitionConfig;
+  /** `MANAGED_RESOURCE_NAMES`: only NADs of these resources are ours (empty: all). */
+  readonly managedResourceNames?: readonly string[];
   /** `DAEMON_PERIODIC_UPDATE` in ms, handed to the PKey flush entities. */
   readonly periodMs: number;
   readonly logger: PluginLogger;
@@ -58,7 +60,7 @@ export interface HandOver {
 
 /** Creates the activities, and the per-process coalescers behind them. */
 export function createActivities(deps: ActivityDeps) {
-  const pods = new PodAnnotations(deps.kube);
+  const pods = new PodAnnotations(deps.kube, deps.managedResourceNames);
   const joins = new PKeyJoins(deps.plugin);
   const events = new PodEventRecorder(deps.kube.core, deps.logger);
   const handOvers = new Coalescer<readonly RemovalItem[], void>(

@@ -7,6 +7,7 @@ import * as k8s from '@kubernetes/client-node';
 import { NETWORKS_ANNOTATION } from '../domain/annotations';
 import type { NadLookup } from '../domain/pod-plan';
 import { splitNetworkId } from '../domain/nad';
+import { RESOURCE_NAME_ANNOTATION } from '../domain/annotations';
 
 /** What a pod read returns: the fields the activities use. */
 export interface PodSnapshot {
@@ -130,9 +131,11 @@ export class KubeAccess {
     this.calls.nadGet++;
     try {
       const nad = (await this.#custom.getNamespacedCustomObject({ ...NAD, namespace, name })) as {
+        metadata?: { annotations?: Record<string, string> };
         spec?: { config?: unknown };
       };
-      return { found: true, config: nad.spec?.config };
+      const resourceName = nad.metadata?.annotations?.[RESOURCE_NAME_ANNOTATION];
+      return { found: true, config: nad.spec?.config, ...(resourceName ? { resourceName } : {}) };
     } catch (error) {
       if (statusOf(error) === 404) return { found: false };
       throw toKubeError('read NetworkAttachmentDefinition', error);

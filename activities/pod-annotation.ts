@@ -36,7 +36,11 @@ export class PodAnnotations {
   // costs one conflict and a re-read, never a wrong write; a hit saves a GET per pod.
   readonly #lastRead = new Map<string, string>();
 
-  constructor(private readonly kube: KubeAccess) {}
+  constructor(
+    private readonly kube: KubeAccess,
+    /** `MANAGED_RESOURCE_NAMES`: empty means every ib-sriov NAD is ours. */
+    private readonly managedResourceNames: readonly string[] = [],
+  ) {}
 
   /** The plan for `pod`: gone (deleted, replaced or finished), not ours, a problem, or interfaces. */
   async resolve(pod: PodRef, fresh = false): Promise<ResolvedPod> {
@@ -58,7 +62,7 @@ export class PodAnnotations {
         nads[id] = id.endsWith('_') ? { found: false } : await this.kube.readNad(id, fresh);
       }),
     );
-    return planPod(pod.uid, pod.namespace, current.annotation, nads);
+    return planPod(pod.uid, pod.namespace, current.annotation, nads, this.managedResourceNames);
   }
 
   /**

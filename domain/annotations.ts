@@ -30,3 +30,6 @@ export const IB_SRIOV_CNI_TYPE = 'ib-sriov';
 
 /** CNI capability name under which a plugin accepts the GUID as `runtimeConfig.infinibandGUID`. */
 export const INFINIBAND_GUID_CAPABILITY = 'infinibandGUID';
+
+/** The `k8s.v1.cni.cncf.io/resourceName` annotation of a NAD (the SR-IOV device plugin's pool). */
+export const RESOURCE_NAME_ANNOTATION = 'k8s.v1.cni.cncf.io/resourceName';

@@ -85,6 +85,11 @@ export interface Config {
    * pool and subnet manager. `0` creates no Schedule (an existing one is left as it is).
    */
   readonly reconcileIntervalMs: number;
+  /**
+   * `MANAGED_RESOURCE_NAMES` (ours): only NADs whose `k8s.v1.cni.cncf.io/resourceName` is listed are
+   * ours (empty: every ib-sriov NAD). The watcher reads the same variable; both must agree.
+   */
+  readonly managedResourceNames: readonly string[];
   readonly temporal: TemporalConfig;
 }
 
@@ -144,6 +149,7 @@ export function parseConfig(env: Env): Readonly<Config> {
     guidPoolShards: parseCount('GUID_POOL_SHARDS', readOptional(env, 'GUID_POOL_SHARDS'), DEFAULT_POOL_SHARDS, 256),
     partitions: parsePartitions(env),
     reconcileIntervalMs: parseReconcileInterval(readOptional(env, 'RECONCILE_INTERVAL')),
+    managedResourceNames: parseManagedResourceNames(env),
     temporal: parseTemporalConfig(env),
   });
 }
@@ -188,6 +194,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     guidPoolShards: config.guidPoolShards,
     partitions: { ...config.partitions },
     reconcileIntervalMs: config.reconcileIntervalMs,
+    managedResourceNames: config.managedResourceNames,
     temporal: {
       address: temporal.address,
       namespace: temporal.namespace,
@@ -222,6 +229,21 @@ function parseGuidPool(env: Env): GuidRange {
     const [variable, value] = error.bound === 'start' ? ['GUID_POOL_RANGE_START', start] : ['GUID_POOL_RANGE_END', end];
     throw new ConfigError(variable, value, `a valid pool range (${error.reason})`);
   }
+}
+
+const RESOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,252}$/;
+
+/** `MANAGED_RESOURCE_NAMES`: comma-separated resource names, de-duplicated; unset or empty: none. */
+export function parseManagedResourceNames(env: Env): readonly string[] {
+  const names = (readOptional(env, 'MANAGED_RESOURCE_NAMES') ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  for (const name of names) {
+    if (!RESOURCE_NAME.test(name))
+      throw new ConfigError('MANAGED_RESOURCE_NAMES', name, 'comma-separated resource names, e.g. nvidia.com/ib_a');
+  }
+  return [...new Set(names)];
 }
 
 function parseReconcileInterval(value: string | undefined): number {

@@ -21,8 +21,9 @@ import {
   type NetworkSelectionElement,
 } from './network-selection';
 
-/** A NAD as the resolve activity found it: its `spec.config`, or missing. */
-export type NadLookup = { readonly found: true; readonly config: unknown } | { readonly found: false };
+/** A NAD as the resolve activity found it: its `spec.config` and resource name, or missing. */
+export type NadLookup =
+  { readonly found: true; readonly config: unknown; readonly resourceName?: string } | { readonly found: false };
 
 /** An InfiniBand interface to configure; JSON-plain. */
 export interface PlannedInterface {
@@ -76,6 +77,7 @@ export function planPod(
   podNamespace: string,
   annotation: string | undefined,
   nads: Readonly<Record<string, NadLookup>>,
+  managedResourceNames: readonly string[] = [],
 ): PodPlan {
   let elements: NetworkSelectionElement[];
   try {
@@ -94,6 +96,8 @@ export function planPod(
     if (lookup === undefined || !lookup.found) {
       return problem('nad-missing', `NetworkAttachmentDefinition ${element.namespace}/${element.name} not found`);
     }
+    // MANAGED_RESOURCE_NAMES: a NAD of another resource belongs to another instance, as for the watcher.
+    if (managedResourceNames.length > 0 && !managedResourceNames.includes(lookup.resourceName ?? '')) continue;
     const network = readNetwork(id, lookup.config);
     if (network === 'not-ib') continue;
     if ('problem' in network) return network;

@@ -11,14 +11,12 @@ import {
   INFINIBAND_GUID_KEY,
   NETWORKS_ANNOTATION,
   PKEY_ARG,
+  RESOURCE_NAME_ANNOTATION,
 } from './annotations';
 import { NotIbSriovError } from './errors';
 import { networkId, parseIbSriovNetwork } from './nad';
 import { parseNetworkSelection, type NetworkSelectionElement } from './network-selection';
 import type { PodFacts } from './pod-relevance';
-
-/** The `k8s.v1.cni.cncf.io/resourceName` annotation of a NAD (the SR-IOV device plugin's pool). */
-export const RESOURCE_NAME_ANNOTATION = 'k8s.v1.cni.cncf.io/resourceName';
 
 /**
  * How the watcher sees a NAD: `ib` (ours: an ib-sriov network, including one with an invalid

@@ -9,7 +9,7 @@
  * - `MANAGED_RESOURCE_NAMES`: comma-separated `k8s.v1.cni.cncf.io/resourceName` values; only NADs
  *   carrying one of them are ours (so a second instance can manage a storage fabric).
  */
-import { parseTemporalConfig, type TemporalConfig } from './config';
+import { parseManagedResourceNames, parseTemporalConfig, type TemporalConfig } from './config';
 import { parseBoolean, parseSeconds, readOptional, type Env } from './config-values';
 import { ConfigError } from './errors';
 
@@ -43,7 +43,6 @@ export interface WatcherConfig {
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 // A label selector is checked by the apiserver too; refuse here what can only be a mistake.
 const SELECTOR = /^[A-Za-z0-9_.\-/!=,() ]{1,1024}$/;
-const RESOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,252}$/;
 
 export const DEFAULT_LEASE_NAME = 'ib-kubernetes-leader';
 export const DEFAULT_LEASE_DURATION_MS = 15_000;
@@ -66,16 +65,12 @@ export function parseWatcherConfig(env: Env): Readonly<WatcherConfig> {
     if (!DNS_LABEL.test(namespace))
       throw new ConfigError('WATCH_NAMESPACES', namespace, 'comma-separated namespace names');
   }
-  const managedResourceNames = list(env, 'MANAGED_RESOURCE_NAMES');
-  for (const name of managedResourceNames) {
-    if (!RESOURCE_NAME.test(name))
-      throw new ConfigError('MANAGED_RESOURCE_NAMES', name, 'comma-separated resource names, e.g. nvidia.com/ib_a');
-  }
+  const managedResourceNames = parseManagedResourceNames(env);
   return Object.freeze({
     temporal: parseTemporalConfig(env),
     ...(selector ? { podLabelSelector: selector } : {}),
     namespaces: Object.freeze([...new Set(namespaces)]),
-    managedResourceNames: Object.freeze([...new Set(managedResourceNames)]),
+    managedResourceNames: Object.freeze([...managedResourceNames]),
     leaderElection: Object.freeze(parseLeaderElection(env)),
   });
 }

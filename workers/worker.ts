@@ -59,6 +59,7 @@ export async function createIbWorker(deps: IbWorkerDeps): Promise<IbWorker> {
     plugin: deps.plugin,
     pool,
     partitions: config.partitions,
+    managedResourceNames: config.managedResourceNames,
     periodMs: config.periodicUpdateMs,
     logger: deps.logger,
     ...(deps.metrics && {

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { freePort, killAll, startProcess, waitReady, type ProcessRun } from './processes';
+import { freePort, killAll, REPO_ROOT, startProcess, waitReady, type ProcessRun } from './processes';
 import { startOrchestration, type Orchestration, type OrchestrationOptions } from './orchestration';
 import { waitFor } from './wait';
 
@@ -23,7 +23,7 @@ export interface Running {
 }
 
 export interface EndToEnd extends Orchestration {
-  startWorker(name?: string): Promise<Running>;
+  startWorker(name?: string, env?: Record<string, string>): Promise<Running>;
   startWatcher(name?: string, env?: Record<string, string>): Promise<Running>;
   /** Deletes a pod at once (no kubelet here); nothing else: the watcher must notice. */
   removePod(name: string): Promise<void>;
@@ -36,7 +36,7 @@ export interface EndToEnd extends Orchestration {
   stopAll(): Promise<void>;
 }
 
-const EXAMPLES = path.resolve(__dirname, '../../deployment/examples');
+const EXAMPLES = path.join(REPO_ROOT, 'deployment/examples');
 
 export async function startEndToEnd(options: OrchestrationOptions = {}): Promise<EndToEnd> {
   const o = await startOrchestration({ ...options, worker: 'none' });
@@ -68,7 +68,7 @@ export async function startEndToEnd(options: OrchestrationOptions = {}): Promise
 
   return {
     ...o,
-    startWorker: (name = `worker-${++counter}`) => start('worker', name, {}),
+    startWorker: (name = `worker-${++counter}`, env = {}) => start('worker', name, env),
     startWatcher: (name = `watcher-${++counter}`, env = {}) =>
       start('watcher', name, {
         WATCH_NAMESPACES: o.namespace,

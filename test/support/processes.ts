@@ -11,10 +11,17 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { waitFor } from './wait';
 
+/** The repository root, from the sources (tests) or from build/ (benchmarks). */
+export const REPO_ROOT = ((): string => {
+  let dir = __dirname;
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+})();
+
 /** The built entry points. */
 export const ENTRY = {
-  worker: path.resolve(__dirname, '../../build/workers/main.js'),
-  watcher: path.resolve(__dirname, '../../build/watcher/main.js'),
+  worker: path.join(REPO_ROOT, 'build/workers/main.js'),
+  watcher: path.join(REPO_ROOT, 'build/watcher/main.js'),
 } as const;
 
 /** One child process and what it wrote. */
