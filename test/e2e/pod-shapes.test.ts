@@ -101,13 +101,7 @@ it('one GUID requested by two pods: one gets it, the other waits with an Event a
       timeoutMs: 30_000,
     },
   );
-  await waitFor('a GuidTaken Event', async () => {
-    const events = await e.core.listNamespacedEvent({
-      namespace: e.namespace,
-      fieldSelector: 'involvedObject.name=want-2,type=Warning',
-    });
-    return events.items.some((x) => x.reason === 'GuidTaken');
-  });
+  await e.warningEvent('want-2', 'GuidTaken');
   // Nothing else harmed: the bystander is configured and the holder keeps its membership.
   await e.configuredGuid('bystander', 30_000);
   expect(e.sim.members(e.pkeys[0])).toContain(hex(guid));

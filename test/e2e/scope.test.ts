@@ -80,13 +80,7 @@ it('a NAD with an invalid PKey holds its pod with a reason and an Event; fixing 
   await waitFor('waiting with pkey-invalid', async () => (await e.pods.status(pod.uid))?.reason === 'pkey-invalid', {
     timeoutMs: 30_000,
   });
-  await waitFor('an InvalidPKey Event', async () => {
-    const events = await e.core.listNamespacedEvent({
-      namespace: e.namespace,
-      fieldSelector: 'involvedObject.name=on-bad-pkey,type=Warning',
-    });
-    return events.items.some((x) => x.reason === 'InvalidPKey');
-  });
+  await e.warningEvent('on-bad-pkey', 'InvalidPKey');
   const current = (await e.custom.getNamespacedCustomObject({ ...NAD, namespace: e.namespace, name: 'bad-pkey' })) as {
     metadata: { resourceVersion: string };
   };

@@ -107,13 +107,7 @@ it('a malformed annotation waits with an Event, and a user fix configures it', a
       timeoutMs: 30_000,
     },
   );
-  await waitFor('a Warning Event', async () => {
-    const events = await e.core.listNamespacedEvent({
-      namespace: e.namespace,
-      fieldSelector: `involvedObject.name=malformed,type=Warning`,
-    });
-    return events.items.some((x) => x.reason === 'InvalidNetworkAnnotation');
-  });
+  await e.warningEvent('malformed', 'InvalidNetworkAnnotation');
   await e.core.patchNamespacedPod({
     namespace: e.namespace,
     name: 'malformed',

@@ -31,6 +31,8 @@ export interface EndToEnd extends Orchestration {
   setPhase(name: string, phase: 'Succeeded' | 'Failed' | 'Running'): Promise<void>;
   /** Applies an example manifest from deployment/examples/ in the fixture's namespace. */
   applyExample(file: string): Promise<{ kind: string; name: string; uid: string }>;
+  /** Waits for a Warning Event with `reason` on the pod `name`. */
+  warningEvent(name: string, reason: string): Promise<void>;
   /** Whether a workflow exists for the pod UID. */
   hasWorkflow(uid: string): Promise<boolean>;
   stopAll(): Promise<void>;
@@ -95,6 +97,15 @@ export async function startEndToEnd(options: OrchestrationOptions = {}): Promise
         object,
       )) as k8s.KubernetesObject;
       return { kind: object.kind!, name: created.metadata!.name!, uid: created.metadata!.uid! };
+    },
+    async warningEvent(name, reason) {
+      await waitFor(`a ${reason} Event on ${name}`, async () => {
+        const events = await o.core.listNamespacedEvent({
+          namespace: o.namespace,
+          fieldSelector: `involvedObject.name=${name},type=Warning`,
+        });
+        return events.items.some((x) => x.reason === reason);
+      });
     },
     async hasWorkflow(uid) {
       try {

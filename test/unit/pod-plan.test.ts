@@ -45,29 +45,19 @@ it('a requested GUID in another spelling is read canonical; a configured element
     nads,
   );
   expect(requested.kind === 'ready' && requested.interfaces[0]!.guid).toBe('02:00:00:00:00:00:00:0a');
-  const adopted = planPod(
-    'u',
-    'ns',
-    JSON.stringify([
-      {
-        name: 'ib',
-        'cni-args': { guid: '02:00:00:00:00:00:00:0a', pkey: '0x6', 'mellanox.infiniband.app': 'configured' },
-      },
-    ]),
-    nads,
-  );
+  const marked = (pkey: string) =>
+    planPod(
+      'u',
+      'ns',
+      JSON.stringify([
+        { name: 'ib', 'cni-args': { guid: '02:00:00:00:00:00:00:0a', pkey, 'mellanox.infiniband.app': 'configured' } },
+      ]),
+      nads,
+    );
+  const adopted = marked('0x6');
   expect(adopted.kind === 'ready' && adopted.interfaces[0]!.configured).toBe(true);
-  const movedPKey = planPod(
-    'u',
-    'ns',
-    JSON.stringify([
-      {
-        name: 'ib',
-        'cni-args': { guid: '02:00:00:00:00:00:00:0a', pkey: '0x5', 'mellanox.infiniband.app': 'configured' },
-      },
-    ]),
-    nads,
-  );
+  // Marked for another PKey (the NAD changed): joined again, not adopted as is.
+  const movedPKey = marked('0x5');
   expect(movedPKey.kind === 'ready' && movedPKey.interfaces[0]!.configured).toBe(false);
 });
 
