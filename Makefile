@@ -60,8 +60,12 @@ ufm-sim: build ## run the UFM simulator alone, e.g. make ufm-sim ARGS='--port 84
 bench: build ## benchmarks (not part of make test)
 	$(NODE_ENV_SETUP) && npm run --silent bench:pool
 
-image: ## container image (needs a container engine, which CI machines do not have)
-	docker build -t ib-kubernetes-temporal:latest -f deployment/Dockerfile .
+# As upstream's Makefile: `make image DOCKERFILE=... TAG=...`; IMAGE_BUILDER=podman works too.
+DOCKERFILE ?= deployment/Dockerfile
+TAG ?= ghcr.io/ib-kubernetes-temporal/ib-kubernetes:$(shell node -p 'require("./package.json").version')
+IMAGE_BUILDER ?= docker
+image: build ## container image of the built output (needs a container engine, which CI machines do not have)
+	$(IMAGE_BUILDER) build -t $(TAG) -f $(DOCKERFILE) .
 
 clean:
 	rm -rf build

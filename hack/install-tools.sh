@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs or builds every tool the project needs, idempotently, into $IBK_CACHE:
-#   node 24 (only when the machine's node is older), temporal CLI, etcd, kube-apiserver.
+#   node 24 (only when the machine's node is older), temporal CLI, etcd, kube-apiserver, helm.
 # A tool is rebuilt only when its pinned version (or wrapper go.mod/go.sum) changes.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -38,6 +38,15 @@ install_temporal() {
   stamp temporal "$want"
 }
 
+# helm renders the chart in the deployment tests (about 3 min cold).
+install_helm() {
+  local want="helm@$HELM_VERSION"
+  stamp_ok helm "$want" && return
+  ibk_log "building helm $HELM_VERSION (minutes when cold)"
+  GOBIN="$IBK_BIN" GOFLAGS=-mod=mod go install -trimpath "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+  stamp helm "$want"
+}
+
 # Builds a binary from one of the wrapper modules under hack/.
 build_wrapped() {
   local name="$1" dir="$2" pkg="$3" ldflags="${4:-}"
@@ -66,6 +75,7 @@ case "${1:-all}" in
   temporal) install_temporal ;;
   etcd) install_etcd ;;
   kube-apiserver) install_kube_apiserver ;;
-  all) install_system_tools; install_node; install_temporal; install_etcd; install_kube_apiserver ;;
-  *) ibk_die "usage: $0 [all|node|temporal|etcd|kube-apiserver]" ;;
+  helm) install_helm ;;
+  all) install_system_tools; install_node; install_temporal; install_etcd; install_kube_apiserver; install_helm ;;
+  *) ibk_die "usage: $0 [all|node|temporal|etcd|kube-apiserver|helm]" ;;
 esac

@@ -5,34 +5,24 @@
  * apiserver issued, configure a pod and release it (so every call they make is allowed), and a
  * sample of calls they do not need is refused.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { NETWORKS_ANNOTATION } from '../../domain/annotations';
-import { REPO_ROOT } from '../support/processes';
+import { DEPLOYMENT, kubectl } from '../support/manifests';
 import { startEndToEnd, type EndToEnd } from '../support/e2e';
-import { stackEnv, tokenKubeConfig } from '../support/stack';
+import { tokenKubeConfig } from '../support/stack';
 import { waitFor } from '../support/wait';
 
 jest.setTimeout(120_000);
 
-const DEPLOYMENT = path.join(REPO_ROOT, 'deployment');
 const SA = 'system:serviceaccount:kube-system:ib-kubernetes';
 const hex = (guid: string) => guid.replaceAll(':', '').toLowerCase();
-
-function kubectl(...args: string[]): string {
-  return execFileSync('kubectl', args, {
-    env: { ...process.env, KUBECONFIG: stackEnv('KUBECONFIG') },
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
 
 /** `kubectl auth can-i` as the ServiceAccount: exit 0 means yes, 1 means no. */
 function canI(verb: string, resource: string, namespace = 'default'): boolean {
   try {
-    kubectl('auth', 'can-i', verb, resource, '--as', SA, '-n', namespace);
+    kubectl(['auth', 'can-i', verb, resource, '--as', SA, '-n', namespace]);
     return true;
   } catch (error) {
     if ((error as { status?: number }).status === 1) return false;
@@ -46,19 +36,19 @@ let scratch: string;
 beforeAll(async () => {
   e = await startEndToEnd();
   scratch = mkdtempSync(path.join(tmpdir(), 'ib-rbac-'));
-  kubectl('apply', '-f', path.join(DEPLOYMENT, 'ib-kubernetes.yaml'), '--selector', '!app.kubernetes.io/component');
+  kubectl(['apply', '-f', path.join(DEPLOYMENT, 'ib-kubernetes.yaml'), '--selector', '!app.kubernetes.io/component']);
 }, 120_000);
 afterAll(async () => {
   await e?.close();
   rmSync(scratch, { recursive: true, force: true });
-  kubectl(
+  kubectl([
     'delete',
     '--ignore-not-found',
     '-f',
     path.join(DEPLOYMENT, 'ib-kubernetes.yaml'),
     '--selector',
     '!app.kubernetes.io/component',
-  );
+  ]);
 }, 60_000);
 
 it('every manifest and example passes kubectl apply --dry-run=server', () => {
@@ -72,7 +62,7 @@ it('every manifest and example passes kubectl apply --dry-run=server', () => {
   for (const file of files) {
     // The examples name no namespace (users apply them where their pods run); the rest say kube-system.
     const namespace = file.startsWith('examples/') ? ['-n', e.namespace] : [];
-    const out = kubectl('apply', '--dry-run=server', ...namespace, '-f', path.join(DEPLOYMENT, file));
+    const out = kubectl(['apply', '--dry-run=server', ...namespace, '-f', path.join(DEPLOYMENT, file)]);
     expect(out).toMatch(/\(server dry run\)/);
   }
 });
@@ -108,7 +98,7 @@ it.each([
 });
 
 it('the watcher and worker, as the ServiceAccount, configure and release a pod', async () => {
-  const token = kubectl('create', 'token', 'ib-kubernetes', '-n', 'kube-system', '--duration', '1h').trim();
+  const token = kubectl(['create', 'token', 'ib-kubernetes', '-n', 'kube-system', '--duration', '1h']).trim();
   const kubeconfig = path.join(scratch, 'kubeconfig');
   writeFileSync(kubeconfig, tokenKubeConfig(token).exportConfig(), { mode: 0o600 });
   await e.createNad('ib', e.pkeys[0]);

@@ -3,12 +3,10 @@
  * its activities, a UFM simulator): configured only after the GUID is in the PKey, released only
  * after it left it, and every shape of pod the controller must handle.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { findGuidShard } from '../../domain/guid-range';
 import { guidPoolShardWorkflowId, pkeyFlushWorkflowId, podWorkflowId } from '../../workflows/definitions';
+import { recordHistories as record, recording } from '../support/histories';
 import { startOrchestration, type Orchestration } from '../support/orchestration';
 import { waitFor } from '../support/wait';
 
@@ -58,7 +56,7 @@ it('configures one interface: GUID in the PKey first, then the annotation', asyn
   const handle = o.temporal.client.workflow.getHandle(podWorkflowId(pod.uid));
   expect(await handle.result()).toMatchObject({ outcome: 'released', reason: 'deleted', guids: [guid] });
   expect(o.sim.members(o.pkeys[0])).not.toContain(ufmHex(guid));
-  if (process.env.RECORD_HISTORIES) await recordHistories(pod.uid, guid);
+  if (recording()) await recordHistories(pod.uid, guid);
 }, 30_000);
 
 it('names its steps for the web UI: activity summaries in the histories', async () => {
@@ -87,23 +85,14 @@ it('names its steps for the web UI: activity summaries in the histories', async 
   );
 });
 
-/**
- * Re-records the replay fixtures of test/unit/replay.test.ts from this test's workflows, on purpose
- * only (`RECORD_HISTORIES=1`): a change that breaks them needs `patched()`, not a new recording.
- */
+/** Records the replay fixtures of this release (test/support/histories.ts), on purpose only. */
 async function recordHistories(uid: string, guid: string): Promise<void> {
   const shard = o.pool.shards[findGuidShard(o.config.guidPool, o.pool.shards.length, guid)]!;
-  const ids = {
+  await record(o.temporal.client, {
     'pod-workflow.json': podWorkflowId(uid),
     'pkey-flush-workflow.json': pkeyFlushWorkflowId(o.pkeys[0], o.config.temporal.taskQueue),
     'guid-pool-shard-workflow.json': guidPoolShardWorkflowId(shard, o.config.temporal.taskQueue),
-  };
-  const dir = join(__dirname, '../fixtures/histories');
-  for (const [file, id] of Object.entries(ids)) {
-    const history = await o.temporal.client.workflow.getHandle(id).fetchHistory();
-    writeFileSync(join(dir, file), `${historyToJSON(history)}\n`);
-  }
-  writeFileSync(join(dir, 'workflow-ids.json'), `${JSON.stringify(ids, null, 2)}\n`);
+  });
 }
 
 /** The owner ids of a pod's interfaces, as the pool knows them. */
@@ -218,6 +207,7 @@ describe('bad input waits visibly and recovers', () => {
     expect(o.sim.members(o.pkeys[0])).toContain(ufmHex(guidOf(element!)));
     await o.deletePod(pod);
     await released(pod);
+    if (recording()) await record(o.temporal.client, { 'pod-workflow-nad-late.json': podWorkflowId(pod.uid) });
   });
 
   it.each([

@@ -9,6 +9,7 @@ import { parseUfmConfig } from '../../domain/config';
 import { parsePKey } from '../../domain/pkey';
 import { UfmPlugin } from '../../plugins/ufm';
 import { entityTaskQueue, podWorkflowId, reconcileScheduleId, type ReconcileReport } from '../../workflows/definitions';
+import { recordHistories, recording } from '../support/histories';
 import { startOrchestration, type Orchestration } from '../support/orchestration';
 import { uniqueName } from '../support/stack';
 import { waitFor } from '../support/wait';
@@ -25,11 +26,15 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => o?.close(), 30_000);
 
-function runReconcile(): Promise<ReconcileReport> {
-  return o.temporal.client.workflow.execute('reconcileWorkflow', {
+/** Runs one reconcile; `fixture` records its history as this release's replay fixture (RECORD_HISTORIES=1). */
+async function runReconcile(fixture = false): Promise<ReconcileReport> {
+  const workflowId = uniqueName('reconcile');
+  const report = await o.temporal.client.workflow.execute<() => Promise<ReconcileReport>>('reconcileWorkflow', {
     taskQueue: o.config.temporal.taskQueue,
-    workflowId: uniqueName('reconcile'),
+    workflowId,
   });
+  if (fixture && recording()) await recordHistories(o.temporal.client, { 'reconcile-workflow.json': workflowId });
+  return report;
 }
 
 it('re-joins a lost membership, frees a vanished pod, and touches nothing else', async () => {
@@ -51,7 +56,7 @@ it('re-joins a lost membership, frees a vanished pod, and touches nothing else',
   o.sim.seed(o.pkeys[0], [foreign, port]);
   const logFrom = o.sim.requestLog().length;
 
-  const report = await runReconcile();
+  const report = await runReconcile(true);
   expect(report).toMatchObject({ rejoined: { [o.pkeys[0]]: 1 }, freed: { viaFlush: 1, direct: 0 }, conflicts: 0 });
 
   expect(o.sim.members(o.pkeys[0])).toContain(hex(guidA!));

@@ -36,11 +36,18 @@ export interface ProcessRun {
 
 const running: ProcessRun[] = [];
 
+/**
+ * What to run: a built entry point of this checkout, or `node <args>` in another directory (the
+ * tree a container image would hold, for instance).
+ */
+export type Entry = keyof typeof ENTRY | { readonly cwd: string; readonly args: readonly string[] };
+
 /** Spawns `entry` with exactly `env` and records its output and exit. */
-export function startProcess(entry: keyof typeof ENTRY, env: Record<string, string>, name: string = entry): ProcessRun {
-  const script = ENTRY[entry];
+export function startProcess(entry: Entry, env: Record<string, string>, name: string = String(entry)): ProcessRun {
+  const [args, cwd] = typeof entry === 'string' ? [[ENTRY[entry]], undefined] : [entry.args, entry.cwd];
+  const script = path.resolve(cwd ?? '.', args[0] ?? '');
   if (!existsSync(script)) throw new Error(`${script} is missing: run 'npm run build' first (make test does)`);
-  const child = spawn(process.execPath, [script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const run: ProcessRun = { name, child, output: { stdout: '', stderr: '' } };
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (run.output.stdout += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (run.output.stderr += chunk));

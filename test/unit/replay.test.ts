@@ -1,7 +1,9 @@
 /**
- * Replay of recorded workflow histories (test/fixtures/histories/*.json) against today's workflow
- * code, without a server: a code change that would break running workflows fails here. Fix such
- * a change with `patched()` or a new workflow type, never by re-recording the history.
+ * Replay of recorded workflow histories against today's workflow code, without a server: every
+ * history each earlier release recorded (test/fixtures/histories/<release>/, see
+ * test/support/histories.ts) must replay, because those workflows may still be running when the
+ * new workers roll out. A code change that would break them fails here. Fix such a change with
+ * `patched()` or a new workflow type, never by re-recording the history.
  * Loading the JSON fixtures also guards the protobufjs de-duplication (temporal-notes §0).
  */
 import { readFileSync } from 'node:fs';
@@ -9,28 +11,27 @@ import { join } from 'node:path';
 import type { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
+import { recordedReleases } from '../support/histories';
 import { installQuietRuntime } from '../support/temporal';
 
 type History = temporal.api.history.v1.IHistory;
 
 const PRODUCT = '../../workflows';
-const recordedIds = JSON.parse(
-  readFileSync(join(__dirname, '../fixtures/histories/workflow-ids.json'), 'utf8'),
-) as Record<string, string>;
+const RELEASES = recordedReleases();
+const A_RELEASE = RELEASES[0]!.release;
 
 /**
- * Each recorded history, the workflow module it replays against, and the id it ran under (the pod
- * workflow reads its own id). The product's histories are recorded by test/integration/pod-workflow
- * with `RECORD_HISTORIES=1`: a pod configured and deleted, its PKey's flush, its pool shard.
+ * Each recorded history, the workflow module it replays against, and the id it ran under. The
+ * product's are recorded with `RECORD_HISTORIES=1` by test/integration/pod-workflow (a pod configured
+ * and deleted, one that waited for its NAD, its PKey's flush, its pool shard) and reconcile.
  */
 const FIXTURES = [
   { file: 'smoke-workflow.json', workflowsPath: '../integration/fixtures/smoke-workflows', workflowId: 'smoke' },
-  ...['pod-workflow.json', 'pkey-flush-workflow.json', 'guid-pool-shard-workflow.json'].map((file) => ({
-    file,
-    workflowsPath: PRODUCT,
-    workflowId: recordedIds[file] ?? file,
-  })),
+  ...RELEASES.flatMap(({ release, histories }) =>
+    histories.map(({ file, workflowId }) => ({ file: `${release}/${file}`, workflowsPath: PRODUCT, workflowId })),
+  ),
 ];
+const idOf = (file: string) => FIXTURES.find((f) => f.file === file)!.workflowId;
 
 const bundles = new Map<string, WorkflowBundleWithSourceMap>();
 
@@ -59,6 +60,13 @@ beforeAll(async () => {
   }
 }, 60_000);
 
+it('keeps the histories of every release, the current one included', () => {
+  const version = (JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as { version: string })
+    .version;
+  expect(RELEASES.map((r) => r.release)).toContain(version);
+  for (const { histories } of RELEASES) expect(histories.length).toBeGreaterThanOrEqual(3);
+});
+
 it.each(FIXTURES)('replays $file without a determinism error', async ({ file, workflowsPath, workflowId }) => {
   const history = loadHistory(file);
   expect(history.events?.length).toBeGreaterThan(5);
@@ -66,12 +74,12 @@ it.each(FIXTURES)('replays $file without a determinism error', async ({ file, wo
 });
 
 it('fails replay of the pod workflow when a local activity it recorded is no longer called', async () => {
-  const history = loadHistory('pod-workflow.json');
+  const history = loadHistory(`${A_RELEASE}/pod-workflow.json`);
   const markers = history.events?.filter((event) => event.markerRecordedEventAttributes) ?? [];
   expect(markers.length).toBeGreaterThanOrEqual(4);
   // Drop the marker of the first local activity, as if the workflow no longer resolved the pod first.
   history.events = history.events?.filter((event) => event !== markers[0]);
-  expect(await replay(PRODUCT, history, recordedIds['pod-workflow.json']!)).toBeDefined();
+  expect(await replay(PRODUCT, history, idOf(`${A_RELEASE}/pod-workflow.json`))).toBeDefined();
 });
 
 it('fails replay with a DeterminismViolationError when the code no longer matches the history', async () => {
