@@ -4,7 +4,7 @@ NODE_ENV_SETUP := source hack/lib.sh && ibk_use_node
 PLUGINS := ufm noop
 
 .PHONY: all tools deps build plugins $(addsuffix -plugin,$(PLUGINS)) check typecheck lint format \
-        test test-unit test-integration test-e2e stack-up stack-down stack-env ufm-sim bench image clean demo
+        test test-unit test-integration test-e2e test-cluster stack-up stack-down stack-env controller ufm-sim bench image clean demo
 
 all: build
 
@@ -41,18 +41,29 @@ test-unit: deps
 test-integration test-e2e: build ## against a running stack (make stack-up)
 	$(NODE_ENV_SETUP) && source $${IBK_STACK_DIR:-.stack}/env && npm run --silent $(subst test-,test:,$@)
 
-stack-up: tools build ## start etcd, kube-apiserver, Temporal and the UFM simulator
-	bash hack/stack.sh up
+test-cluster: build ## the production-shape suite against a running cluster stack (make stack-up PROFILE=cluster)
+	$(NODE_ENV_SETUP) && source $${IBK_STACK_DIR:-.stack-cluster}/env && npm run --silent test:cluster
 
-stack-down: ## stop the stack, and the stack, worker and watcher of make demo
+# PROFILE=cluster: PostgreSQL and the Temporal server instead of the dev server, in .stack-cluster/.
+PROFILE ?= dev
+STACK_ENV := $(if $(filter cluster,$(PROFILE)),IBK_PROFILE=cluster IBK_STACK_DIR=$(CURDIR)/.stack-cluster IBK_PORT_BASE=57000,)
+
+stack-up: tools build ## start etcd, kube-apiserver, Temporal and the UFM simulator (PROFILE=cluster: on PostgreSQL)
+	$(STACK_ENV) bash hack/stack.sh up
+
+stack-down: ## stop the stacks, and the stack, worker and watcher of make demo
 	bash hack/stack.sh down
 	if [ -d .stack-demo ]; then IBK_STACK_DIR=$(CURDIR)/.stack-demo bash hack/stack.sh down; fi
+	if [ -d .stack-cluster ]; then IBK_PROFILE=cluster IBK_STACK_DIR=$(CURDIR)/.stack-cluster IBK_PORT_BASE=57000 bash hack/stack.sh down; fi
+
+controller: build ## the built workers and watchers on a running stack (two of each with PROFILE=cluster)
+	$(STACK_ENV) bash hack/stack.sh controller
 
 demo: ## the product on this machine: stack, worker, watcher, the examples configured; Ctrl-C stops all
 	bash hack/demo.sh
 
 stack-env:
-	@bash hack/stack.sh env
+	@$(STACK_ENV) bash hack/stack.sh env
 
 ufm-sim: build ## run the UFM simulator alone, e.g. make ufm-sim ARGS='--port 8443 --tls --cert-out /tmp/ufm.crt'
 	$(NODE_ENV_SETUP) && node build/ufm-simulator/main.js $(ARGS)

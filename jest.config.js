@@ -1,6 +1,7 @@
-// Three suites: unit (pure logic, no servers, includes workflow replay), integration
+// Four suites: unit (pure logic, no servers, includes workflow replay), integration
 // (real Temporal dev server, kube-apiserver and UFM simulator started by hack/stack.sh),
-// e2e (the real watcher and worker processes on that stack). JEST_SUITE picks one
+// e2e (the real watcher and worker processes on that stack), cluster (the production shape:
+// the Temporal server on PostgreSQL, two workers, two watchers; IBK_PROFILE=cluster). JEST_SUITE picks one
 // (the npm scripts set it), so `npm run test:unit -- <path>` filters as expected.
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2023' } }] };
 // Stack directories hold etcd data whose `*.snap` files jest would take for stale snapshots.
@@ -10,7 +11,7 @@ const common = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   modulePathIgnorePatterns: ['<rootDir>/\\.stack', '<rootDir>/build', '<rootDir>/node_modules/.cache'],
 };
-const suites = ['unit', 'integration', 'e2e'].map((name) => ({
+const suites = ['unit', 'integration', 'e2e', 'cluster'].map((name) => ({
   ...common,
   setupFiles: ['<rootDir>/test/support/fast-check-setup.ts'],
   displayName: name,
@@ -18,7 +19,7 @@ const suites = ['unit', 'integration', 'e2e'].map((name) => ({
 }));
 const only = process.env.JEST_SUITE;
 if (only !== undefined && !suites.some((suite) => suite.displayName === only)) {
-  throw new Error(`JEST_SUITE=${only} is not one of unit, integration, e2e`);
+  throw new Error(`JEST_SUITE=${only} is not one of unit, integration, e2e, cluster`);
 }
 
 /** @type {import('jest').Config} */

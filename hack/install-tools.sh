@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs or builds every tool the project needs, idempotently, into $IBK_CACHE:
-#   node 24 (only when the machine's node is older), temporal CLI, etcd, kube-apiserver, helm.
+#   node 24 (only when the machine's node is older), temporal CLI, etcd, kube-apiserver, helm;
+#   for the cluster profile: PostgreSQL 15 (Debian), the Temporal server, its SQL tool and web UI.
 # A tool is rebuilt only when its pinned version (or wrapper go.mod/go.sum) changes.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -47,6 +48,47 @@ install_helm() {
   stamp helm "$want"
 }
 
+# The Temporal server and its SQL schema tool, the dev server's version, for the cluster profile
+# (PostgreSQL). The schema files and the config template it needs are copied next to them, so a
+# cleaned Go module cache does not break the stack. About 4 min cold.
+install_temporal_server() {
+  local want="temporal-server@$TEMPORAL_SERVER_VERSION" module gobin
+  if stamp_ok temporal-server "$want" && stamp_ok temporal-sql-tool "$want" && [ -d "$TEMPORAL_SERVER_FILES/schema" ]; then
+    return
+  fi
+  ibk_log "building the Temporal server $TEMPORAL_SERVER_VERSION and its SQL tool (about 4 min cold)"
+  gobin="$(mktemp -d)"
+  GOBIN="$gobin" GOFLAGS=-mod=mod go install -trimpath "go.temporal.io/server/cmd/server@$TEMPORAL_SERVER_VERSION"
+  GOBIN="$gobin" GOFLAGS=-mod=mod go install -trimpath "go.temporal.io/server/cmd/tools/sql@$TEMPORAL_SERVER_VERSION"
+  module="$(go env GOMODCACHE)/go.temporal.io/server@$TEMPORAL_SERVER_VERSION"
+  rm -rf "$TEMPORAL_SERVER_FILES" && mkdir -p "$TEMPORAL_SERVER_FILES/schema" "$TEMPORAL_SERVER_FILES/config"
+  cp -r "$module/schema/postgresql" "$TEMPORAL_SERVER_FILES/schema/"
+  cp "$module/config/development-postgres12.yaml" "$module/config/dynamicconfig/development-sql.yaml" \
+    "$TEMPORAL_SERVER_FILES/config/"
+  chmod -R u+w "$TEMPORAL_SERVER_FILES"
+  mv "$gobin/server" "$IBK_BIN/temporal-server" && mv "$gobin/sql" "$IBK_BIN/temporal-sql-tool"
+  rmdir "$gobin"
+  stamp temporal-server "$want" && stamp temporal-sql-tool "$want"
+}
+
+# The Temporal web UI server (the one the CLI embeds), pointed at the cluster profile's server.
+install_temporal_ui() {
+  local want="ui-server@$TEMPORAL_UI_VERSION" gobin
+  stamp_ok temporal-ui-server "$want" && return
+  ibk_log "building the Temporal UI server $TEMPORAL_UI_VERSION"
+  gobin="$(mktemp -d)"
+  GOBIN="$gobin" GOFLAGS=-mod=mod go install -trimpath "github.com/temporalio/ui-server/v2/cmd/server@$TEMPORAL_UI_VERSION"
+  mv "$gobin/server" "$IBK_BIN/temporal-ui-server" && rmdir "$gobin"
+  stamp temporal-ui-server "$want"
+}
+
+# PostgreSQL 15 from Debian for the cluster profile, when the machine lacks it.
+install_postgres() {
+  [ -x "$POSTGRES_BIN/postgres" ] && return
+  ibk_log "installing PostgreSQL 15 from Debian"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null
+}
+
 # Builds a binary from one of the wrapper modules under hack/.
 build_wrapped() {
   local name="$1" dir="$2" pkg="$3" ldflags="${4:-}"
@@ -76,6 +118,10 @@ case "${1:-all}" in
   etcd) install_etcd ;;
   kube-apiserver) install_kube_apiserver ;;
   helm) install_helm ;;
-  all) install_system_tools; install_node; install_temporal; install_etcd; install_kube_apiserver; install_helm ;;
-  *) ibk_die "usage: $0 [all|node|temporal|etcd|kube-apiserver|helm]" ;;
+  cluster) install_postgres; install_temporal_server; install_temporal_ui ;;
+  all)
+    install_system_tools; install_node; install_temporal; install_etcd; install_kube_apiserver; install_helm
+    install_postgres; install_temporal_server; install_temporal_ui
+    ;;
+  *) ibk_die "usage: $0 [all|node|temporal|etcd|kube-apiserver|helm|cluster]" ;;
 esac

@@ -13,8 +13,13 @@ TEMPORAL_CLI_VERSION=v1.5.1
 KUBERNETES_VERSION=v1.35.4
 ETCD_VERSION=v3.6.16
 HELM_VERSION=v3.22.0
+# The cluster profile: the same server version as the dev server inside TEMPORAL_CLI_VERSION.
+TEMPORAL_SERVER_VERSION=v1.29.1
+TEMPORAL_UI_VERSION=v2.42.1
+POSTGRES_BIN=/usr/lib/postgresql/15/bin
 
 NODE_HOME="$IBK_CACHE/node-$NODE_VERSION"
+TEMPORAL_SERVER_FILES="$IBK_CACHE/temporal-server-$TEMPORAL_SERVER_VERSION"
 
 # Puts Node 24 first on PATH when the machine's node is older, so npm's
 # `#!/usr/bin/env node` scripts run on it too.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: everything CI checks, on a fresh or warm machine.
 #   tools and dependencies -> build -> typecheck, lint, format -> unit tests ->
-#   a private stack (own dir and ports) -> integration and end-to-end tests -> stack down.
+#   a private stack (own dir and ports) -> integration and end-to-end tests -> stack down ->
+#   a private cluster-profile stack (PostgreSQL, the Temporal server) -> cluster tests -> stack down.
 # Prints one closing line `tests: N passed, N failed[, N skipped]` and exits non-zero on any failure.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -36,8 +37,18 @@ if [ "$status" = 0 ]; then
   bash hack/stack.sh up
   source "$IBK_STACK_DIR/env"
   run_suite integration
-  # The end-to-end suite arrives with the watcher and worker processes.
-  if compgen -G "test/e2e/*.test.ts" >/dev/null; then run_suite e2e; fi
+  run_suite e2e
+  bash hack/stack.sh down >/dev/null
+
+  # The production shape: its own stack (PostgreSQL, the Temporal server), fresh each run.
+  export IBK_PROFILE=cluster IBK_STACK_DIR="${IBK_TEST_CLUSTER_STACK_DIR:-$IBK_ROOT/.stack-test-cluster}"
+  export IBK_PORT_BASE="${IBK_TEST_CLUSTER_PORT_BASE:-38000}"
+  bash hack/stack.sh down >/dev/null 2>&1 || true
+  rm -rf "$IBK_STACK_DIR/etcd" "$IBK_STACK_DIR/postgres" "$IBK_STACK_DIR/postgres.password"
+  trap 'bash hack/stack.sh down' EXIT
+  bash hack/stack.sh up
+  source "$IBK_STACK_DIR/env"
+  run_suite cluster
 fi
 
 node -e '
