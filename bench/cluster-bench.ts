@@ -13,7 +13,7 @@
  * apiserver, etcd, this process with the simulator), peak RSS of each, and on the cluster the pool
  * shards' state size and how often each entity continued as new.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
@@ -22,8 +22,8 @@ import {
   poolShardStatsQuery,
   type PoolShardStats,
 } from '../workflows/definitions';
-import { startEndToEnd, type EndToEnd } from '../test/support/e2e';
-import { REPO_ROOT } from '../test/support/processes';
+import { startEndToEnd, type EndToEnd, type Running } from '../test/support/e2e';
+import { metricValue, REPO_ROOT } from '../test/support/processes';
 import { burst, formatCpu, report, type BurstFigures, type Measured } from './burst';
 import { cpuSeconds, memoryMb, stackPid, treeCpuSeconds, treePssMb } from './measure';
 
@@ -48,24 +48,57 @@ async function runsOf(e: EndToEnd, workflowId: string): Promise<number> {
   return runs;
 }
 
+/** Bytes of the Temporal databases, read as the `postgres` user over the stack's socket. */
+function databaseBytes(): { temporal: number; visibility: number } {
+  const dir = process.env.IBK_STACK_DIR!;
+  const port = String(Number(process.env.IBK_PORT_BASE) + 32);
+  const sql = "SELECT pg_database_size('temporal') || ' ' || pg_database_size('temporal_visibility')";
+  const psql = ['/usr/lib/postgresql/15/bin/psql', '-h', `${dir}/postgres`, '-p', port, '-U', 'postgres'];
+  const out = execFileSync(
+    'setpriv',
+    ['--reuid=postgres', '--regid=postgres', '--init-groups', ...psql, '-qtAX', '-c', sql],
+    {
+      encoding: 'utf8',
+    },
+  );
+  const [temporal, visibility] = out.trim().split(' ').map(Number);
+  return { temporal: temporal!, visibility: visibility! };
+}
+
+/** Pool Updates the workers sent, from their /metrics. */
+async function poolUpdates(workers: readonly Running[]): Promise<Record<string, number>> {
+  const totals: Record<string, number> = {};
+  for (const worker of workers) {
+    const page = await worker.metrics();
+    for (const kind of ['allocate', 'release']) {
+      totals[kind] = (totals[kind] ?? 0) + metricValue(page, 'ib_pool_updates_total', { kind });
+    }
+  }
+  return totals;
+}
+
 async function entityReport(e: EndToEnd, moment: string): Promise<void> {
   const queue = e.config.temporal.taskQueue;
-  const stats: PoolShardStats[] = await Promise.all(
+  // A shard starts with its first request: a small burst leaves some never started.
+  const answers = await Promise.allSettled(
     e.pool.shards.map((shard) =>
       e.temporal.client.workflow.getHandle(guidPoolShardWorkflowId(shard, queue)).query(poolShardStatsQuery),
     ),
   );
+  const stats: PoolShardStats[] = answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
   const spread = (values: number[]) => {
     const s = [...values].sort((a, b) => a - b);
     return `min ${s[0]}, median ${s[Math.floor(s.length / 2)]}, max ${s.at(-1)}`;
   };
   const flushId = pkeyFlushWorkflowId(e.pkeys[0], queue);
-  console.log(`entities ${moment} (${stats.length} pool shards):`);
+  console.log(`entities ${moment} (${stats.length} of ${e.pool.shards.length} pool shards started):`);
   console.log(`  GUIDs owned per shard: ${spread(stats.map((s) => s.owned))}`);
   console.log(
     `  pool state per shard (bytes, what continue-as-new carries): ${spread(stats.map((s) => s.stateBytes))}`,
   );
-  console.log(`  runs per shard (1 + continue-as-new): ${spread(stats.map((s) => s.runs))}`);
+  console.log(`  in-use runs per shard (the state's run-length encoding): ${spread(stats.map((s) => s.runs))}`);
+  const shardRuns = await Promise.all(e.pool.shards.map((shard) => runsOf(e, guidPoolShardWorkflowId(shard, queue))));
+  console.log(`  workflow runs per shard (1 + continue-as-new): ${spread(shardRuns.filter((r) => r > 0))}`);
   console.log(`  PKey flush ${flushId}: ${await runsOf(e, flushId)} run(s)`);
 }
 
@@ -90,6 +123,7 @@ async function child(): Promise<void> {
     };
     const measured: Measured[] = Object.entries(pids).map(([name, pid]) => ({ name, cpu: () => cpuSeconds(pid) }));
     let postgresPssMb = 0;
+    const dbBefore = profile === 'cluster' ? databaseBytes() : undefined;
     if (profile === 'cluster') {
       const postmaster = stackPid('postgres');
       measured.splice(1, 0, { name: 'PostgreSQL', cpu: () => treeCpuSeconds(postmaster) });
@@ -100,10 +134,18 @@ async function child(): Promise<void> {
     const figures = await burst(e, measured, PODS, 'burst', async () => {
       if (profile === 'cluster') {
         postgresPssMb = treePssMb(stackPid('postgres'));
+        const db = databaseBytes();
+        const perPod = (now: number, then: number) => ((now - then) / PODS).toFixed(0);
+        console.log(
+          `databases with every pod configured: temporal ${(db.temporal / 2 ** 20).toFixed(0)} MB ` +
+            `(+${perPod(db.temporal, dbBefore!.temporal)} B per pod), visibility ${(db.visibility / 2 ** 20).toFixed(0)} MB ` +
+            `(+${perPod(db.visibility, dbBefore!.visibility)} B per pod)`,
+        );
         await entityReport(e, 'with every pod configured');
       }
     });
     report(PODS, figures);
+    console.log(`  pool Updates sent (both workers): ${JSON.stringify(await poolUpdates([workerA, workerB]))}`);
     if (profile === 'cluster') await entityReport(e, 'after every pod was deleted');
     const peakRssMb: Record<string, number> = Object.fromEntries(
       Object.entries(pids).map(([name, pid]) => [name, Math.round(memoryMb(pid).peak)]),
