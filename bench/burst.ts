@@ -54,18 +54,41 @@ function callDiff(after: Record<string, number>, before: Record<string, number>)
   );
 }
 
-/** First time each pod's annotation was seen configured, from a watch on the namespace. */
-function watchConfigured(e: EndToEnd, seen: Map<string, number>): Promise<AbortController> {
-  return new k8s.Watch(e.kubeConfig).watch(
-    `/api/v1/namespaces/${e.namespace}/pods`,
-    {},
-    (_type: string, pod: { metadata?: { name?: string; annotations?: Record<string, string> } }) => {
-      const name = pod.metadata?.name ?? '';
-      const text = pod.metadata?.annotations?.[NETWORKS_ANNOTATION] ?? '';
-      if (text.includes('"configured"') && !seen.has(name)) seen.set(name, performance.now());
+/**
+ * First time each pod's annotation was seen configured, from a watch on the namespace. The client
+ * ends a watch after 30 s without events or on an error: each end relists (a pod first seen
+ * configured in a list gets the list's time, an upper bound) and watches again from that list.
+ */
+function watchConfigured(e: EndToEnd, seen: Map<string, number>): { stop(): void } {
+  let stopped = false;
+  let current: AbortController | undefined;
+  const note = (pod: k8s.V1Pod) => {
+    const name = pod.metadata?.name ?? '';
+    const text = pod.metadata?.annotations?.[NETWORKS_ANNOTATION] ?? '';
+    if (text.includes('"configured"') && !seen.has(name)) seen.set(name, performance.now());
+  };
+  const watch = async (): Promise<void> => {
+    if (stopped) return;
+    try {
+      const list = await e.core.listNamespacedPod({ namespace: e.namespace });
+      list.items.forEach(note);
+      current = await new k8s.Watch(e.kubeConfig).watch(
+        `/api/v1/namespaces/${e.namespace}/pods`,
+        { resourceVersion: list.metadata?.resourceVersion, allowWatchBookmarks: true },
+        (_type: string, pod: k8s.V1Pod) => note(pod),
+        () => void watch(),
+      );
+    } catch {
+      setTimeout(() => void watch(), 1000);
+    }
+  };
+  void watch();
+  return {
+    stop() {
+      stopped = true;
+      current?.abort();
     },
-    () => undefined,
-  );
+  };
 }
 
 export async function createPod(e: EndToEnd, name: string, networks: string): Promise<{ uid: string; name: string }> {
@@ -110,7 +133,7 @@ export async function burst(
   const createdAt = new Map<string, number>();
   const configuredAt = new Map<string, number>();
   const names = Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
-  const watch = await watchConfigured(e, configuredAt);
+  const watch = watchConfigured(e, configuredAt);
   const started = performance.now();
   const pods: Array<{ uid: string; name: string }> = [];
   await pool(names, CONCURRENCY, async (name) => {
@@ -118,7 +141,7 @@ export async function burst(
     pods.push(await createPod(e, name, 'ib'));
   });
   while (configuredAt.size < n) await sleep(50);
-  watch.abort();
+  watch.stop();
   const create: PhaseFigures = {
     makespanS: (Math.max(...configuredAt.values()) - started) / 1000,
     latency: summary(names.map((name) => configuredAt.get(name)! - createdAt.get(name)!)),

@@ -108,7 +108,12 @@ async function child(): Promise<void> {
   e.sim.setKnobs({ baseLatencyMs: 20, requestLogLimit: 0 });
   await e.createNad('ib', e.pkeys[0]);
   try {
-    const [workerA, workerB] = await Promise.all([e.startWorker('worker-a'), e.startWorker('worker-b')]);
+    // The product's default UFM timeout (the fixture's is 2 s, for fast failure tests).
+    const workerEnv = { UFM_REQUEST_TIMEOUT: '10' };
+    const [workerA, workerB] = await Promise.all([
+      e.startWorker('worker-a', workerEnv),
+      e.startWorker('worker-b', workerEnv),
+    ]);
     const watcherA = await e.startWatcher('watcher-a');
     const watcherB = await e.startWatcher('watcher-b');
     const pids: Record<string, number> = {

@@ -8,7 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$IBK_ROOT"
 # Its own stack (directory and ports), fresh every time, so state left by development or an earlier
 # demo never decides what the newcomer sees; `make stack-down` stops it too.
-export IBK_STACK_DIR="$IBK_ROOT/.stack-demo" IBK_PORT_BASE="${IBK_DEMO_PORT_BASE:-47000}"
+export IBK_STACK_DIR="$IBK_ROOT/.stack-demo" IBK_PORT_BASE="${IBK_DEMO_PORT_BASE:-28000}"
 
 ibk_log "step 1/4: tools (cached in $IBK_CACHE; a cold machine builds them from the Go module proxy, about 10 min)"
 bash hack/install-tools.sh all

@@ -25,6 +25,10 @@ STACK_DIR="${IBK_STACK_DIR:-$IBK_ROOT/.stack}"
 mkdir -p "$STACK_DIR"
 STACK_DIR="$(cd "$STACK_DIR" && pwd)"
 BASE="${IBK_PORT_BASE:-27000}"
+# Listening ports must stay below the kernel's ephemeral range (32768+ by default): an outgoing
+# connection may hold any port in it, and a server binding that port then fails at random.
+EPHEMERAL_START=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+[ $((BASE + 99)) -lt "$EPHEMERAL_START" ] || ibk_die "IBK_PORT_BASE=$BASE reaches the ephemeral port range ($EPHEMERAL_START+); use a base below $((EPHEMERAL_START - 100))"
 PROFILE="${IBK_PROFILE:-dev}"
 case "$PROFILE" in dev | cluster) ;; *) ibk_die "IBK_PROFILE must be dev or cluster, not '$PROFILE'" ;; esac
 ETCD_PORT=$((BASE + 79))

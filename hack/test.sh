@@ -18,7 +18,7 @@ npm run --silent lint
 npm run --silent format:check >/dev/null || { npm run format:check; exit 1; }
 
 export IBK_STACK_DIR="${IBK_TEST_STACK_DIR:-$IBK_ROOT/.stack-test}"
-export IBK_PORT_BASE="${IBK_TEST_PORT_BASE:-37000}"
+export IBK_PORT_BASE="${IBK_TEST_PORT_BASE:-30000}"
 REPORTS="$IBK_STACK_DIR/reports"
 rm -rf "$REPORTS" && mkdir -p "$REPORTS"
 
@@ -42,7 +42,7 @@ if [ "$status" = 0 ]; then
 
   # The production shape: its own stack (PostgreSQL, the Temporal server), fresh each run.
   export IBK_PROFILE=cluster IBK_STACK_DIR="${IBK_TEST_CLUSTER_STACK_DIR:-$IBK_ROOT/.stack-test-cluster}"
-  export IBK_PORT_BASE="${IBK_TEST_CLUSTER_PORT_BASE:-38000}"
+  export IBK_PORT_BASE="${IBK_TEST_CLUSTER_PORT_BASE:-31000}"
   bash hack/stack.sh down >/dev/null 2>&1 || true
   rm -rf "$IBK_STACK_DIR/etcd" "$IBK_STACK_DIR/postgres" "$IBK_STACK_DIR/postgres.password"
   trap 'bash hack/stack.sh down' EXIT
