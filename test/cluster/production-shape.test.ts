@@ -37,17 +37,7 @@ afterAll(() => e?.close(), 120_000);
 async function createPods(prefix: string, count: number): Promise<string[]> {
   const names = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
   for (let i = 0; i < names.length; i += 50) {
-    await Promise.all(
-      names.slice(i, i + 50).map((name) =>
-        e.core.createNamespacedPod({
-          namespace: e.namespace,
-          body: {
-            metadata: { name, annotations: { [NETWORKS_ANNOTATION]: 'ib' } },
-            spec: { nodeName: 'node-1', containers: [{ name: 'c', image: 'busybox' }] },
-          },
-        }),
-      ),
-    );
+    await Promise.all(names.slice(i, i + 50).map((name) => e.createPod(name, 'ib')));
   }
   return names;
 }

@@ -8,7 +8,6 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { NETWORKS_ANNOTATION } from '../../domain/annotations';
 import { DEPLOYMENT, kubectl } from '../support/manifests';
 import { startEndToEnd, type EndToEnd } from '../support/e2e';
 import { tokenKubeConfig } from '../support/stack';
@@ -107,16 +106,10 @@ it('the watcher and worker, as the ServiceAccount, configure and release a pod',
     e.startWorker('worker-sa', asServiceAccount),
     e.startWatcher('watcher-sa', { ...asServiceAccount, LEASE_NAMESPACE: 'kube-system' }),
   ]);
-  const created = await e.core.createNamespacedPod({
-    namespace: e.namespace,
-    body: {
-      metadata: { name: 'as-sa', annotations: { [NETWORKS_ANNOTATION]: 'ib' } },
-      spec: { nodeName: 'node-1', containers: [{ name: 'c', image: 'busybox' }] },
-    },
-  });
+  const created = await e.createPod('as-sa', 'ib');
   const guid = await e.configuredGuid('as-sa', 30_000);
   expect(e.sim.members(e.pkeys[0])).toContain(hex(guid));
   await e.removePod('as-sa');
-  await waitFor('released', () => e.result(created.metadata!.uid!), { timeoutMs: 30_000 });
+  await waitFor('released', () => e.result(created.uid), { timeoutMs: 30_000 });
   expect(e.sim.members(e.pkeys[0])).not.toContain(hex(guid));
 });

@@ -185,38 +185,17 @@ it('the schema lets an empty UFM password through only with an existing Secret',
   expect(() => helmTemplate({ 'ufm.password': '', 'ufm.existingSecret': 'mine' })).not.toThrow();
 });
 
+/** `helm install --dry-run=server` against the stack's apiserver: the rendered NOTES included. */
+function installDryRun(value: string): string {
+  const args = ['install', 'ib-kubernetes', CHART, '--namespace', 'kube-system', '--dry-run=server', '--set', value];
+  return execFileSync('helm', args, { env: { ...process.env, KUBECONFIG: stackEnv('KUBECONFIG') }, encoding: 'utf8' });
+}
+
 it("the NOTES say how to find a pod's workflow and warn about the placeholder password", () => {
-  const notes = execFileSync(
-    'helm',
-    [
-      'install',
-      'ib-kubernetes',
-      CHART,
-      '--namespace',
-      'kube-system',
-      '--dry-run=server',
-      '--set',
-      'temporal.namespace=fab-a',
-    ],
-    { env: { ...process.env, KUBECONFIG: stackEnv('KUBECONFIG') }, encoding: 'utf8' },
-  ).slice(0, 100_000);
+  const notes = installDryRun('temporal.namespace=fab-a');
   const text = notes.slice(notes.indexOf('NOTES:'));
   expect(text).toContain('temporal workflow describe --namespace fab-a --workflow-id ib-pod-$UID');
   expect(text).toContain("jsonpath='{.metadata.uid}'");
   expect(text).toMatch(/WARNING: the UFM password is still the placeholder/);
-  const withSecret = execFileSync(
-    'helm',
-    [
-      'install',
-      'ib-kubernetes',
-      CHART,
-      '--namespace',
-      'kube-system',
-      '--dry-run=server',
-      '--set',
-      'ufm.existingSecret=x',
-    ],
-    { env: { ...process.env, KUBECONFIG: stackEnv('KUBECONFIG') }, encoding: 'utf8' },
-  );
-  expect(withSecret).not.toMatch(/placeholder/);
+  expect(installDryRun('ufm.existingSecret=x')).not.toMatch(/placeholder/);
 });

@@ -12,7 +12,6 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { NETWORKS_ANNOTATION } from '../../domain/annotations';
 import { startEndToEnd, type EndToEnd } from '../support/e2e';
 import { PLAIN_FILES, containerEnv, containerOf, find, loadManifests, type Manifest } from '../support/manifests';
 import { REPO_ROOT, freePort, killAll, startProcess, waitReady, type ProcessRun } from '../support/processes';
@@ -222,19 +221,13 @@ describe('the image tree', () => {
     expect(jsonArray(runtime, 'CMD')).toEqual(containerOf(find(manifests, 'Deployment', 'ib-kubernetes-worker')).args);
 
     await e.createNad('ib', e.pkeys[0]);
-    const created = await e.core.createNamespacedPod({
-      namespace: e.namespace,
-      body: {
-        metadata: { name: 'from-image', annotations: { [NETWORKS_ANNOTATION]: 'ib' } },
-        spec: { nodeName: 'node-1', containers: [{ name: 'c', image: 'busybox' }] },
-      },
-    });
+    const created = await e.createPod('from-image', 'ib');
     // DAEMON_PERIODIC_UPDATE is 5 s in the manifests: a lone pod's PKey add may wait that long.
     const guid = await e.configuredGuid('from-image', 60_000);
     expect(guid.startsWith('02:')).toBe(true);
     expect(e.sim.members(e.pkeys[0])).toContain(guid.replaceAll(':', '').toLowerCase());
     await e.removePod('from-image');
-    await waitFor('released', () => e.result(created.metadata!.uid!), { timeoutMs: 60_000 });
+    await waitFor('released', () => e.result(created.uid), { timeoutMs: 60_000 });
     expect(e.sim.members(e.pkeys[0])).not.toContain(guid.replaceAll(':', '').toLowerCase());
 
     for (const process of processes) process.child.kill('SIGTERM');
