@@ -46,7 +46,8 @@ test-cluster: build ## the production-shape suite against a running cluster stac
 
 # PROFILE=cluster: PostgreSQL and the Temporal server instead of the dev server, in .stack-cluster/.
 PROFILE ?= dev
-STACK_ENV := $(if $(filter cluster,$(PROFILE)),IBK_PROFILE=cluster IBK_STACK_DIR=$(CURDIR)/.stack-cluster IBK_PORT_BASE=29000,)
+CLUSTER_STACK_ENV := IBK_PROFILE=cluster IBK_STACK_DIR=$(CURDIR)/.stack-cluster IBK_PORT_BASE=29000
+STACK_ENV := $(if $(filter cluster,$(PROFILE)),$(CLUSTER_STACK_ENV),)
 
 stack-up: tools build ## start etcd, kube-apiserver, Temporal and the UFM simulator (PROFILE=cluster: on PostgreSQL)
 	$(STACK_ENV) bash hack/stack.sh up
@@ -54,7 +55,7 @@ stack-up: tools build ## start etcd, kube-apiserver, Temporal and the UFM simula
 stack-down: ## stop the stacks, and the stack, worker and watcher of make demo
 	bash hack/stack.sh down
 	if [ -d .stack-demo ]; then IBK_STACK_DIR=$(CURDIR)/.stack-demo bash hack/stack.sh down; fi
-	if [ -d .stack-cluster ]; then IBK_PROFILE=cluster IBK_STACK_DIR=$(CURDIR)/.stack-cluster IBK_PORT_BASE=29000 bash hack/stack.sh down; fi
+	if [ -d .stack-cluster ]; then $(CLUSTER_STACK_ENV) bash hack/stack.sh down; fi
 
 controller: build ## the built workers and watchers on a running stack (two of each with PROFILE=cluster)
 	$(STACK_ENV) bash hack/stack.sh controller

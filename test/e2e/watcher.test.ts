@@ -6,6 +6,7 @@
 import { NETWORKS_ANNOTATION } from '../../domain/annotations';
 import { metricValue } from '../support/processes';
 import { startEndToEnd, type EndToEnd, type Running } from '../support/e2e';
+import { guidsRemovedIn } from '../support/ufm-log';
 import { waitFor } from '../support/wait';
 
 jest.setTimeout(120_000);
@@ -181,14 +182,7 @@ it('no live pod GUID was ever removed from its PKey (simulator request log)', as
     if (exists) stillLive.add(hex(guid));
   }
   expect(stillLive.size).toBeGreaterThan(5);
-  const removed = e.sim
-    .requestLog()
-    .filter((x) => x.method === 'DELETE' || (x.method === 'POST' && x.path.includes('remove')))
-    .flatMap((x) => [
-      ...(x.path.split('/guids/')[1]?.split(',') ?? []),
-      ...(((x.body as { guids?: string[] })?.guids ?? []) as string[]),
-    ])
-    .map((g) => g.toLowerCase());
+  const removed = guidsRemovedIn(e.sim.requestLog());
   expect(removed.filter((g) => stillLive.has(g))).toEqual([]);
   expect(worker.run.result).toBeUndefined();
 });
