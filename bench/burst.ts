@@ -102,6 +102,25 @@ export async function createPod(e: EndToEnd, name: string, networks: string): Pr
   return { uid: created.metadata!.uid!, name };
 }
 
+/**
+ * A line every 30 s on long runs: how many pods reached the goal and at what rate in the last
+ * interval, so a run that slows down can be told from one that stalls.
+ */
+function progressReporter(goal: string, done: () => number, n: number, everyMs = 30_000) {
+  const started = performance.now();
+  let last = { at: started, done: 0 };
+  return {
+    tick(context: string) {
+      const now = performance.now();
+      if (n < 2000 || now - last.at < everyMs) return;
+      const count = done();
+      const rate = ((count - last.done) * 1000) / (now - last.at);
+      console.log(`  ${((now - started) / 1000).toFixed(0)} s: ${context}, ${count} ${goal} (${rate.toFixed(1)}/s)`);
+      last = { at: now, done: count };
+    },
+  };
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The GUID (UFM hex) of every configured pod whose name starts with `prefix`. */
@@ -140,7 +159,11 @@ export async function burst(
     createdAt.set(name, performance.now());
     pods.push(await createPod(e, name, 'ib'));
   });
-  while (configuredAt.size < n) await sleep(50);
+  const progress = progressReporter('configured', () => configuredAt.size, n);
+  while (configuredAt.size < n) {
+    progress.tick(`${createdAt.size} created`);
+    await sleep(50);
+  }
   watch.stop();
   const create: PhaseFigures = {
     makespanS: (Math.max(...configuredAt.values()) - started) / 1000,
@@ -159,7 +182,9 @@ export async function burst(
     deletedAt.set(pod.name, performance.now());
     await e.removePod(pod.name);
   });
+  const removal = progressReporter('out of the PKey', () => removedAt.size, n);
   while (removedAt.size < n) {
+    removal.tick(`${deletedAt.size} deleted`);
     const members = new Set(e.sim.members(e.pkeys[0]));
     for (const [name, guid] of guids) {
       if (!removedAt.has(name) && !members.has(guid)) removedAt.set(name, performance.now());

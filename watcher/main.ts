@@ -10,6 +10,7 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
+import { loadKubeConfig } from '../client/kube-config';
 import { PodWorkflows } from '../client/pod-workflows';
 import { temporalConnectionOptions } from '../client/temporal-connection';
 import { ConfigError } from '../domain/errors';
@@ -86,8 +87,7 @@ async function main(): Promise<number> {
       );
     connection = await Connection.connect(options);
     const client = new Client({ connection, namespace: config.temporal.namespace });
-    const kubeConfig = new k8s.KubeConfig();
-    kubeConfig.loadFromDefault();
+    const kubeConfig = loadKubeConfig();
     const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
     const temporalPods = new PodWorkflows(client, config.temporal.taskQueue);
     const workflows = Object.assign(temporalPods, {

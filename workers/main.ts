@@ -8,8 +8,8 @@
  * configuration (a `ConfigError`: fix the ConfigMap, a restart will not help).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import * as k8s from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
+import { loadKubeConfig } from '../client/kube-config';
 import { ensureReconcileSchedule } from '../client/reconcile-schedule';
 import { temporalConnectionOptions } from '../client/temporal-connection';
 import { NativeConnection, Runtime } from '@temporalio/worker';
@@ -111,9 +111,7 @@ async function main(): Promise<number> {
       logger.info({ everyMs: config.reconcileIntervalMs }, 'reconcile schedule in place');
     }
 
-    // KUBECONFIG when set, else the in-cluster ServiceAccount.
-    const kubeConfig = new k8s.KubeConfig();
-    kubeConfig.loadFromDefault();
+    const kubeConfig = loadKubeConfig();
 
     const workerLogger = toPluginLogger(logger);
     const worker = await createIbWorker({

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
+import { PooledKubeConfig } from '../../client/kube-config';
 
 /** Returns a required stack variable or throws a message that says how to get it. */
 export function stackEnv(name: string): string {
@@ -19,7 +20,7 @@ export function stackEnv(name: string): string {
 
 /** A KubeConfig for the stack's admin user (system:masters). */
 export function adminKubeConfig(): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
+  const kc = new PooledKubeConfig();
   kc.loadFromFile(stackEnv('KUBECONFIG'));
   return kc;
 }
