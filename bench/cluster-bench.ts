@@ -22,6 +22,7 @@ import {
   poolShardStatsQuery,
   type PoolShardStats,
 } from '../workflows/definitions';
+import { DEFAULT_POD_TASK_SLOTS } from '../domain/config';
 import { startEndToEnd, type EndToEnd, type Running } from '../test/support/e2e';
 import { metricValue, REPO_ROOT } from '../test/support/processes';
 import { burst, formatCpu, report, type BurstFigures, type Measured } from './burst';
@@ -77,6 +78,31 @@ async function poolUpdates(workers: readonly Running[]): Promise<Record<string, 
   return totals;
 }
 
+/**
+ * How the pod workflow tasks fared in each worker, from the SDK's metrics (cumulative): forced
+ * evictions (each costs a replay, and a task that timed out also loses its local activities'
+ * results), the mean wait for a task to start and its mean run time, and failed tasks.
+ */
+async function workflowTaskReport(e: EndToEnd, workers: readonly Running[], moment: string): Promise<void> {
+  const queue = { task_queue: e.config.temporal.taskQueue };
+  const mean = (page: string, name: string) =>
+    metricValue(page, `${name}_sum`, queue) / Math.max(1, metricValue(page, `${name}_count`, queue));
+  const lines = await Promise.all(
+    workers.map(async (worker, i) => {
+      const page = await worker.sdkMetrics();
+      const evictions = metricValue(page, 'temporal_sticky_cache_total_forced_eviction', queue);
+      const failed = metricValue(page, 'temporal_workflow_task_execution_failed', queue);
+      const tasks = metricValue(page, 'temporal_workflow_task_execution_latency_count', queue);
+      return (
+        `worker ${i + 1}: ${tasks} tasks, ${evictions} forced evictions, ${failed} failed; ` +
+        `mean wait to start ${mean(page, 'temporal_workflow_task_schedule_to_start_latency').toFixed(0)} ms, ` +
+        `mean run ${mean(page, 'temporal_workflow_task_execution_latency').toFixed(0)} ms`
+      );
+    }),
+  );
+  console.log(`pod workflow tasks ${moment}:\n  ${lines.join('\n  ')}`);
+}
+
 async function entityReport(e: EndToEnd, moment: string): Promise<void> {
   const queue = e.config.temporal.taskQueue;
   // A shard starts with its first request: a small burst leaves some never started.
@@ -109,7 +135,11 @@ async function child(): Promise<void> {
   await e.createNad('ib', e.pkeys[0]);
   try {
     // The product's default UFM timeout (the fixture's is 2 s, for fast failure tests).
-    const workerEnv = { UFM_REQUEST_TIMEOUT: '10' };
+    // POD_TASK_SLOTS from the bench's environment, to compare admission bounds.
+    const workerEnv = {
+      UFM_REQUEST_TIMEOUT: '10',
+      ...(process.env.POD_TASK_SLOTS ? { POD_TASK_SLOTS: process.env.POD_TASK_SLOTS } : {}),
+    };
     const [workerA, workerB] = await Promise.all([
       e.startWorker('worker-a', workerEnv),
       e.startWorker('worker-b', workerEnv),
@@ -127,6 +157,7 @@ async function child(): Promise<void> {
       'bench+UFM sim': process.pid,
     };
     const measured: Measured[] = Object.entries(pids).map(([name, pid]) => ({ name, cpu: () => cpuSeconds(pid) }));
+    const slots = process.env.POD_TASK_SLOTS ?? `default ${DEFAULT_POD_TASK_SLOTS}`;
     let postgresPssMb = 0;
     const dbBefore = profile === 'cluster' ? databaseBytes() : undefined;
     if (profile === 'cluster') {
@@ -134,7 +165,8 @@ async function child(): Promise<void> {
       measured.splice(1, 0, { name: 'PostgreSQL', cpu: () => treeCpuSeconds(postmaster) });
     }
     console.log(
-      `\n=== ${profile} profile: ${PODS} pods, 2 workers, 2 watchers, UFM 20 ms, DAEMON_PERIODIC_UPDATE=1 ===`,
+      `\n=== ${profile} profile: ${PODS} pods, 2 workers (POD_TASK_SLOTS ${slots}), 2 watchers, UFM 20 ms, ` +
+        'DAEMON_PERIODIC_UPDATE=1 ===',
     );
     const figures = await burst(e, measured, PODS, 'burst', async () => {
       if (profile === 'cluster') {
@@ -148,9 +180,11 @@ async function child(): Promise<void> {
         );
         await entityReport(e, 'with every pod configured');
       }
+      await workflowTaskReport(e, [workerA, workerB], 'with every pod configured');
     });
     report(PODS, figures);
     console.log(`  pool Updates sent (both workers): ${JSON.stringify(await poolUpdates([workerA, workerB]))}`);
+    await workflowTaskReport(e, [workerA, workerB], 'after every pod was deleted');
     if (profile === 'cluster') await entityReport(e, 'after every pod was deleted');
     const peakRssMb: Record<string, number> = Object.fromEntries(
       Object.entries(pids).map(([name, pid]) => [name, Math.round(memoryMb(pid).peak)]),

@@ -33,6 +33,8 @@ export const DEFAULT_PLUGIN_PATH = '/plugins';
 export const DEFAULT_PERIODIC_UPDATE_MS = 5_000;
 /** Default `GUID_POOL_SHARDS`. */
 export const DEFAULT_POOL_SHARDS = 16;
+/** Default `POD_TASK_SLOTS`: see {@link Config.podTaskSlots}. */
+export const DEFAULT_POD_TASK_SLOTS = 20;
 /** Default UFM request timeout; upstream has none (ufm-rest-api.md §7.4), NVIDIA's client uses 10 s. */
 export const DEFAULT_UFM_REQUEST_TIMEOUT_MS = 10_000;
 export const DEFAULT_RECONCILE_INTERVAL_MS = 5 * 60_000;
@@ -90,6 +92,13 @@ export interface Config {
    * ours (empty: every ib-sriov NAD). The watcher reads the same variable; both must agree.
    */
   readonly managedResourceNames: readonly string[];
+  /**
+   * `POD_TASK_SLOTS` (ours, default 20): pod workflow tasks one worker runs at once. A pod's first
+   * task holds its slot while its local activities run, so this is the admission bound: how many pods
+   * one worker configures at a time. More than the machine can turn over in a few seconds only makes
+   * every task slower, until tasks pass their 10 s timeout and their work is thrown away.
+   */
+  readonly podTaskSlots: number;
   readonly temporal: TemporalConfig;
 }
 
@@ -150,6 +159,7 @@ export function parseConfig(env: Env): Readonly<Config> {
     partitions: parsePartitions(env),
     reconcileIntervalMs: parseReconcileInterval(readOptional(env, 'RECONCILE_INTERVAL')),
     managedResourceNames: parseManagedResourceNames(env),
+    podTaskSlots: parseCount('POD_TASK_SLOTS', readOptional(env, 'POD_TASK_SLOTS'), DEFAULT_POD_TASK_SLOTS, 1000),
     temporal: parseTemporalConfig(env),
   });
 }
@@ -195,6 +205,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     partitions: { ...config.partitions },
     reconcileIntervalMs: config.reconcileIntervalMs,
     managedResourceNames: config.managedResourceNames,
+    podTaskSlots: config.podTaskSlots,
     temporal: {
       address: temporal.address,
       namespace: temporal.namespace,

@@ -87,7 +87,8 @@ export async function createIbWorker(deps: IbWorkerDeps): Promise<IbWorker> {
     // Pod workflows wait for their pod for days: keep them cached so a signal needs no replay.
     maxCachedWorkflows: 5000,
     maxConcurrentLocalActivityExecutions: 500,
-    maxConcurrentWorkflowTaskExecutions: 100,
+    // Admission control: a pod's first task holds its slot through its local activities.
+    maxConcurrentWorkflowTaskExecutions: config.podTaskSlots,
     ...deps.tuning,
   });
   // The entities on their own queue and slots (see `entityTaskQueue`): a few long-lived workflows.

@@ -4,7 +4,7 @@
  * JSON-only stdout without the UFM password, and exit code 2 for a bad setting.
  * `make test` builds before the suites run; by hand, `npm run build` first.
  */
-import { freePort, jsonLines, killAll, startProcess, waitReady } from '../support/processes';
+import { freePort, jsonLines, killAll, metricValue, startProcess, waitReady } from '../support/processes';
 import { stackEnv, uniqueName } from '../support/stack';
 import { waitFor } from '../support/wait';
 
@@ -14,11 +14,13 @@ afterEach(killAll);
 
 it('serves probes and metrics, keeps secrets out of its JSON logs and stops cleanly on SIGTERM', async () => {
   const [healthPort, sdkPort] = [await freePort(), await freePort()];
+  const taskQueue = uniqueName('it-worker-process');
   const run = startProcess('worker', {
     DAEMON_SM_PLUGIN: 'noop',
     TEMPORAL_ADDRESS: stackEnv('TEMPORAL_ADDRESS'),
     ...(process.env.TEMPORAL_NAMESPACE && { TEMPORAL_NAMESPACE: process.env.TEMPORAL_NAMESPACE }),
-    TEMPORAL_TASK_QUEUE: uniqueName('it-worker-process'),
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    POD_TASK_SLOTS: '7',
     KUBECONFIG: stackEnv('KUBECONFIG'),
     // Loopback only: the test needs no other interface.
     HEALTH_ADDRESS: '127.0.0.1',
@@ -38,6 +40,16 @@ it('serves probes and metrics, keeps secrets out of its JSON logs and stops clea
   // validate() went through the instrumented plugin.
   expect(text).toMatch(/ib_ufm_call_duration_seconds_count\{operation="validate",outcome="success"\} 1/);
   expect((await fetch(url('/nothing-here'))).status).toBe(404);
+  // POD_TASK_SLOTS bounds the pod queue's workflow-task slots (the SDK reports free + used).
+  const podSlots = await waitFor('the pod queue workflow-task slots in the SDK metrics', async () => {
+    const sdk = await (await fetch(`http://127.0.0.1:${sdkPort}/metrics`)).text();
+    const labels = { task_queue: taskQueue, worker_type: 'WorkflowWorker' };
+    const total =
+      metricValue(sdk, 'temporal_worker_task_slots_available', labels) +
+      metricValue(sdk, 'temporal_worker_task_slots_used', labels);
+    return total > 0 && total;
+  });
+  expect(podSlots).toBe(7);
 
   run.child.kill('SIGTERM');
   const result = await waitFor('the worker to exit after SIGTERM', () => run.result, { timeoutMs: 30_000 });

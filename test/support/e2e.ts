@@ -16,6 +16,8 @@ export interface Running {
   readonly run: ProcessRun;
   readonly healthPort: number;
   metrics(): Promise<string>;
+  /** The Temporal SDK's Prometheus page (`METRICS_SDK_PORT`). */
+  sdkMetrics(): Promise<string>;
   /** SIGTERM and wait for the exit; returns the exit code. */
   stop(): Promise<number | null>;
   /** SIGKILL and wait until it is gone. */
@@ -46,9 +48,10 @@ export async function startEndToEnd(options: OrchestrationOptions = {}): Promise
 
   async function start(entry: 'worker' | 'watcher', name: string, env: Record<string, string>): Promise<Running> {
     const healthPort = await freePort();
+    const sdkMetricsPort = await freePort();
     const run = startProcess(
       entry,
-      { ...o.processEnv, HEALTH_PORT: String(healthPort), METRICS_SDK_PORT: String(await freePort()), ...env },
+      { ...o.processEnv, HEALTH_PORT: String(healthPort), METRICS_SDK_PORT: String(sdkMetricsPort), ...env },
       name,
     );
     await waitReady(run, healthPort);
@@ -56,6 +59,7 @@ export async function startEndToEnd(options: OrchestrationOptions = {}): Promise
       run,
       healthPort,
       metrics: async () => (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text(),
+      sdkMetrics: async () => (await fetch(`http://127.0.0.1:${sdkMetricsPort}/metrics`)).text(),
       async stop() {
         run.child.kill('SIGTERM');
         const result = await waitFor(`${name} to stop`, () => run.result, { timeoutMs: 40_000 });
