@@ -16,8 +16,10 @@ const ufmHex = (guid: string) => guid.replaceAll(':', '');
 
 beforeAll(async () => {
   // One pool shard (coalescing is per shard: a burst spread over 16 makes up to 16 Updates a round),
-  // and UFM answering in 20 ms as in the benchmark, so batching has time to work.
-  o = await startOrchestration({ env: { GUID_POOL_SHARDS: '1' } });
+  // and UFM answering in 20 ms as in the benchmark, so batching has time to work. POD_TASK_SLOTS
+  // above the 30-pod burst keeps the whole burst in flight at once: coalescing is what these tests
+  // measure, not the admission bound (with the default 20 a burst of 30 goes in two waves).
+  o = await startOrchestration({ env: { GUID_POOL_SHARDS: '1', POD_TASK_SLOTS: '100' } });
   o.sim.setKnobs({ requestLogLimit: 100_000, baseLatencyMs: 20 });
   await o.createNad('ib', o.pkeys[0]);
 }, 60_000);
