@@ -157,7 +157,6 @@ async function child(): Promise<void> {
       'bench+UFM sim': process.pid,
     };
     const measured: Measured[] = Object.entries(pids).map(([name, pid]) => ({ name, cpu: () => cpuSeconds(pid) }));
-    const slots = process.env.POD_TASK_SLOTS ?? `default ${DEFAULT_POD_TASK_SLOTS}`;
     let postgresPssMb = 0;
     const dbBefore = profile === 'cluster' ? databaseBytes() : undefined;
     if (profile === 'cluster') {
@@ -165,7 +164,7 @@ async function child(): Promise<void> {
       measured.splice(1, 0, { name: 'PostgreSQL', cpu: () => treeCpuSeconds(postmaster) });
     }
     console.log(
-      `\n=== ${profile} profile: ${PODS} pods, 2 workers (POD_TASK_SLOTS ${slots}), 2 watchers, UFM 20 ms, ` +
+      `\n=== ${profile} profile: ${PODS} pods, 2 workers (POD_TASK_SLOTS ${workerEnv.POD_TASK_SLOTS ?? `default ${DEFAULT_POD_TASK_SLOTS}`}), 2 watchers, UFM 20 ms, ` +
         'DAEMON_PERIODIC_UPDATE=1 ===',
     );
     const figures = await burst(e, measured, PODS, 'burst', async () => {

@@ -10,6 +10,8 @@ import { PooledKubeConfig } from '../../client/kube-config';
 import { adminKubeConfig, stackEnv, uniqueName } from '../support/stack';
 
 const admin = adminKubeConfig();
+/** A CA that did not sign the apiserver's certificate (the UFM simulator's), as kubeconfig data. */
+const foreignCa = readFileSync(stackEnv('UFM_SIM_CERT')).toString('base64');
 const ns = uniqueName('it-kconn');
 
 /** A relay to the apiserver that counts the connections it accepted. */
@@ -120,7 +122,6 @@ it('plain client-node opens a connection per call (what the pooling removes)', a
 });
 
 it('still verifies the server certificate: a foreign CA is refused, on every call', async () => {
-  const foreignCa = Buffer.from(readFileSync(stackEnv('UFM_SIM_CERT'))).toString('base64');
   const core = kubeConfigFor(relay.url, 'pooled', foreignCa).makeApiClient(k8s.CoreV1Api);
   for (let i = 0; i < 2; i++) await expect(core.readNamespace({ name: ns })).rejects.toThrow();
 });
@@ -131,7 +132,6 @@ it('a changed CA gets new connections, and the right CA works again', async () =
   await core.readNamespace({ name: ns });
   expect(relay.connections).toBe(1);
   // Rotate the cluster entry's CA in place to a foreign one: the shared connection is not reused.
-  const foreignCa = Buffer.from(readFileSync(stackEnv('UFM_SIM_CERT'))).toString('base64');
   const cluster = kc.getCurrentCluster()!;
   const original = { caFile: cluster.caFile, caData: cluster.caData };
   Object.assign(cluster, { caFile: undefined, caData: foreignCa });
